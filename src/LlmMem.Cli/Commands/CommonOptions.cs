@@ -1,0 +1,226 @@
+using System.CommandLine;
+using System.Globalization;
+using LlmMem.Cli.Rendering;
+using LlmMem.Estimates;
+using LlmMem.Hardware;
+using LlmMem.Models;
+using LlmMem.Units;
+
+namespace LlmMem.Cli.Commands;
+
+/// <summary>
+/// The vocabulary every estimating command shares, with the aliases users of each engine already know.
+/// Values are read as text and parsed here, so a bad value gets a message that names what is valid.
+/// </summary>
+internal sealed class CommonOptions
+{
+    /// <summary>Longest context accepted: 100 million tokens. The longest-context models today take 10 million.</summary>
+    public const long MaxContextTokens = 100_000_000;
+
+    /// <summary>Largest batch accepted: one million sequences.</summary>
+    public const long MaxBatch = 1_000_000;
+
+    public Argument<string> Model { get; } = new("model")
+    {
+        Description = "The model: a parameter count such as 8B, 70b, 1.5B, 135M, 7e9 or 405000000000.",
+    };
+
+    public Option<string?> Context { get; } = new("--context", "--ctx", "-c", "--ctx-size", "--max-model-len", "--seq")
+    {
+        Description = "Tokens per sequence (default 4096). 8k = 8,192 and 1m = 1,048,576, as context lengths are usually named.",
+        HelpName = "tokens",
+    };
+
+    public Option<string?> Batch { get; } = new("--batch")
+    {
+        Description = "Sequences processed together; for training, the micro-batch per GPU (default 1).",
+        HelpName = "n",
+    };
+
+    public Option<string?> Gpu { get; } = new("--gpu")
+    {
+        Description = $"A GPU from the catalog: {string.Join(", ", GpuCatalog.All.Select(g => g.Slug))} (aliases such as h100, rtx-4090).",
+        HelpName = "name",
+    };
+
+    public Option<string?> GpuMemory { get; } = new("--gpu-memory")
+    {
+        Description = "Memory of each GPU instead of (or to cap) a catalog GPU, with its unit: 24GiB, 80GB.",
+        HelpName = "size",
+    };
+
+    public Option<string?> Gpus { get; } = new("--gpus")
+    {
+        Description = "GPUs in all, across nodes (default: --tp × --pp).",
+        HelpName = "n",
+    };
+
+    public Option<string?> TensorParallel { get; } = new("--tp", "-tp", "--tensor-parallel-size")
+    {
+        Description = "Tensor-parallel GPUs per model copy (default 1).",
+        HelpName = "n",
+    };
+
+    public Option<string?> PipelineParallel { get; } = new("--pp", "--pipeline-parallel-size")
+    {
+        Description = "Pipeline-parallel stages per model copy (default 1).",
+        HelpName = "n",
+    };
+
+    public Option<string?> Nodes { get; } = new("--nodes")
+    {
+        Description = "Machines the GPUs are spread over (default 1).",
+        HelpName = "n",
+    };
+
+    public Option<string?> Format { get; } = new("--format")
+    {
+        Description = "Output: table (default), json or markdown.",
+        HelpName = "table|json|markdown",
+    };
+
+    public Option<bool> Explain { get; } = new("--explain")
+    {
+        Description = "Print every term's formula with the numbers substituted, and its source.",
+    };
+
+    public Option<string?> Units { get; } = new("--units")
+    {
+        Description = "Sizes in iec (GiB = 1024³ B), si (GB = 10⁹ B) or both (default).",
+        HelpName = "iec|si|both",
+    };
+
+    public void AddTo(Command command)
+    {
+        command.Arguments.Add(Model);
+        foreach (var option in new Option[] { Context, Batch, Gpu, GpuMemory, Gpus, TensorParallel, PipelineParallel, Nodes, Format, Explain, Units })
+        {
+            command.Options.Add(option);
+        }
+    }
+
+    public ModelSpec ReadModel(ParseResult result)
+    {
+        var text = result.GetValue(Model);
+        if (ModelSpec.TryFromParameterCount(text, out var model, out var error))
+        {
+            return model;
+        }
+
+        var looksNumeric = text is { Length: > 0 } && (char.IsDigit(text.Trim()[0]) || text.Trim()[0] is '.' or '-');
+        throw new UsageException(looksNumeric
+            ? error
+            : $"Unknown model '{text}': give a parameter count such as 8B, 70b, 1.5B, 135M or 7e9 (model names and config.json files are not supported yet).");
+    }
+
+    public long? ReadContext(ParseResult result) =>
+        ReadCount(result.GetValue(Context), "--context", MaxContextTokens, allowBinarySuffix: true);
+
+    public long? ReadBatch(ParseResult result) => ReadCount(result.GetValue(Batch), "--batch", MaxBatch);
+
+    public Parallelism ReadParallelism(ParseResult result)
+    {
+        int? Read(Option<string?> option, string name) => (int?)ReadCount(result.GetValue(option), name, Parallelism.MaxGpus);
+        if (!Parallelism.TryCreate(Read(TensorParallel, "--tp"), Read(PipelineParallel, "--pp"), Read(Gpus, "--gpus"), Read(Nodes, "--nodes"),
+                out var parallelism, out var error))
+        {
+            throw new UsageException(error);
+        }
+
+        return parallelism;
+    }
+
+    public DeviceCapacity? ReadCapacity(ParseResult result)
+    {
+        var gpuText = result.GetValue(Gpu);
+        var memoryText = result.GetValue(GpuMemory);
+        Gpu? gpu = null;
+        if (gpuText is not null)
+        {
+            if (gpuText.Contains(','))
+            {
+                throw new UsageException($"--gpu '{gpuText}': mixed GPUs in one job are not supported yet; name one GPU model.");
+            }
+
+            if (!GpuCatalog.TryParse(gpuText, out var found, out var error))
+            {
+                throw new UsageException(error);
+            }
+
+            gpu = found;
+        }
+
+        ByteSize? memory = null;
+        if (memoryText is not null)
+        {
+            if (!ByteSize.TryParse(memoryText, out var size, out var error))
+            {
+                throw new UsageException("--gpu-memory: " + error);
+            }
+
+            memory = size;
+        }
+
+        return (gpu, memory) switch
+        {
+            (null, null) => null,
+            ({ } g, null) => new DeviceCapacity(g.Name, g.Memory, g.MemorySource),
+            (null, { } m) => new DeviceCapacity($"a {m.Format(UnitSystem.Iec)} GPU", m, "--gpu-memory"),
+            ({ } g, { } m) => new DeviceCapacity($"{g.Name} capped at {m.Format(UnitSystem.Iec)}", m, "--gpu-memory"),
+        };
+    }
+
+    public RenderOptions ReadRenderOptions(ParseResult result)
+    {
+        var format = result.GetValue(Format)?.Trim().ToLowerInvariant() switch
+        {
+            null or "table" => OutputFormat.Table,
+            "json" => OutputFormat.Json,
+            "markdown" or "md" => OutputFormat.Markdown,
+            var other => throw new UsageException($"Unknown format '{other}'. Valid: table, json, markdown."),
+        };
+        var units = result.GetValue(Units)?.Trim().ToLowerInvariant() switch
+        {
+            null or "both" => UnitSystem.Both,
+            "iec" or "binary" or "gib" => UnitSystem.Iec,
+            "si" or "decimal" or "gb" => UnitSystem.Si,
+            var other => throw new UsageException($"Unknown units '{other}'. Valid: iec, si, both."),
+        };
+        return new RenderOptions(format, units, result.GetValue(Explain));
+    }
+
+    /// <summary>A positive whole number no larger than <paramref name="max"/>; with <paramref name="allowBinarySuffix"/>, 8k = 8,192.</summary>
+    internal static long? ReadCount(string? text, string option, long max, bool allowBinarySuffix = false)
+    {
+        if (text is null)
+        {
+            return null;
+        }
+
+        var s = text.Trim().Replace("_", "", StringComparison.Ordinal).Replace(",", "", StringComparison.Ordinal);
+        long multiplier = 1;
+        if (allowBinarySuffix && s.Length > 1 && char.ToLowerInvariant(s[^1]) is 'k' or 'm')
+        {
+            multiplier = char.ToLowerInvariant(s[^1]) == 'k' ? 1024 : 1024 * 1024;
+            s = s[..^1];
+        }
+
+        if (!long.TryParse(s, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var value))
+        {
+            var example = allowBinarySuffix ? " such as 8192 or 8k" : " such as 4";
+            throw new UsageException($"{option} '{text}' is not a whole number; give one{example}.");
+        }
+
+        if (value < 1)
+        {
+            throw new UsageException($"{option} must be at least 1, not {text}.");
+        }
+
+        if (value > max / multiplier)
+        {
+            throw new UsageException($"{option} {text} is absurd: the most accepted is {max:N0}.");
+        }
+
+        return value * multiplier;
+    }
+}

@@ -1,0 +1,58 @@
+using System.CommandLine;
+using LlmMem.Cli.Rendering;
+using LlmMem.Training;
+
+namespace LlmMem.Cli.Commands;
+
+/// <summary><c>llmem train MODEL</c>: memory per GPU to train or fine-tune a model.</summary>
+internal static class TrainCommand
+{
+    public static Command Create(CliOutput output)
+    {
+        var common = new CommonOptions();
+        var method = new Option<string?>("--method")
+        {
+            Description = "What is trained: full (default); lora, dora and qlora need a model architecture.",
+            HelpName = "full|lora|dora|qlora",
+        };
+        var precision = new Option<string?>("--precision")
+        {
+            Description = $"Training precision (default mixed-bf16): {string.Join(", ", TrainingPrecision.All.Select(p => p.Name))}.",
+            HelpName = "precision",
+        };
+        var optimizer = new Option<string?>("--optimizer")
+        {
+            Description = $"Optimizer (default adamw): {string.Join(", ", Optimizer.All.Select(o => o.Name))}.",
+            HelpName = "name",
+        };
+
+        var command = new Command("train", "Memory per GPU to train or fine-tune a model: weights, gradients, master weights, optimizer states.");
+        common.AddTo(command);
+        command.Options.Add(method);
+        command.Options.Add(precision);
+        command.Options.Add(optimizer);
+
+        command.SetAction(result =>
+        {
+            TrainingMethod? chosenMethod = null;
+            if (result.GetValue(method) is { } methodText)
+            {
+                chosenMethod = TrainingMethods.TryParse(methodText, out var m, out var error) ? m : throw new UsageException(error);
+            }
+
+            var request = new TrainingRequest(
+                common.ReadModel(result),
+                Method: chosenMethod,
+                Precision: InferCommand.Parse<TrainingPrecision>(result.GetValue(precision), TrainingPrecision.TryParse),
+                Optimizer: InferCommand.Parse<Optimizer>(result.GetValue(optimizer), Optimizer.TryParse),
+                SequenceTokens: common.ReadContext(result),
+                Batch: common.ReadBatch(result),
+                Parallelism: common.ReadParallelism(result),
+                Capacity: common.ReadCapacity(result));
+            var render = common.ReadRenderOptions(result);
+            EstimateRenderer.Render(TrainingEstimator.Estimate(request), render, output);
+            return ExitCodes.Ok;
+        });
+        return command;
+    }
+}

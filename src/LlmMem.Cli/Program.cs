@@ -1,0 +1,3 @@
+using LlmMem.Cli;
+
+return CliApp.Run(args, Console.Out, Console.Error);

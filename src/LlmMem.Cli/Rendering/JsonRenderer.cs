@@ -1,0 +1,62 @@
+using System.Text.Encodings.Web;
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using LlmMem.Estimates;
+
+namespace LlmMem.Cli.Rendering;
+
+/// <summary>
+/// The JSON contract scripts depend on. Byte counts are exact integers. Fields may be added, never renamed:
+/// {"model":{"name","parameters"}, "workload":{…}, "total_bytes", "devices":[{"name","total_bytes","terms":[…]}], "warnings":[…]}.
+/// </summary>
+internal static class JsonRenderer
+{
+    /// <summary>Serializer options: snake_case, indented, nulls left out, and "×" or "⌈" written as themselves, not \u escapes.</summary>
+    internal static LlmMemJsonContext Context { get; } = new(new JsonSerializerOptions
+    {
+        PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower,
+        WriteIndented = true,
+        DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
+        Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
+    });
+
+    public static string Render(Estimate estimate) =>
+        JsonSerializer.Serialize(ToJson(estimate), Context.EstimateJson);
+
+    internal static EstimateJson ToJson(Estimate estimate) => new(
+        new ModelJson(estimate.Model.Name, estimate.Model.Parameters.Value),
+        new WorkloadJson(
+            estimate.Workload.Kind,
+            estimate.Workload.Settings.ToDictionary(s => s.Name, s => s.Value),
+            [.. estimate.Workload.Settings.Where(s => s.IsDefault).Select(s => s.Name)]),
+        estimate.Total.Bytes,
+        [.. estimate.Devices.Select(d => new DeviceJson(
+            d.Name,
+            d.Total.Bytes,
+            d.Capacity is null ? null : new CapacityJson(d.Capacity.Name, d.Capacity.Memory.Bytes, d.Capacity.Source),
+            d.Fits,
+            [.. d.Terms.Select(t => new TermJson(t.Id.Value, t.Label, t.Bytes.Bytes, t.Formula, t.Source))]))],
+        [.. estimate.Warnings.Select(w => new WarningJson(w.Code, w.Message, w.Field))]);
+}
+
+internal sealed record EstimateJson(ModelJson Model, WorkloadJson Workload, long TotalBytes, List<DeviceJson> Devices, List<WarningJson> Warnings);
+
+internal sealed record ModelJson(string Name, long Parameters);
+
+/// <param name="Defaults">Names of the settings the user did not give.</param>
+internal sealed record WorkloadJson(string Kind, Dictionary<string, string> Settings, List<string> Defaults);
+
+internal sealed record DeviceJson(string Name, long TotalBytes, CapacityJson? Capacity, bool? Fits, List<TermJson> Terms);
+
+internal sealed record CapacityJson(string Name, long Bytes, string Source);
+
+internal sealed record TermJson(string Id, string Label, long Bytes, string Formula, string Source);
+
+internal sealed record WarningJson(string Code, string Message, string? Field);
+
+internal sealed record DataTypeJson(string Name, int? GgmlId, string Family, int ElementsPerBlock, int BytesPerBlock,
+    double BitsPerElement, List<string> Aliases, string Layout, string Source);
+
+[JsonSerializable(typeof(EstimateJson))]
+[JsonSerializable(typeof(List<DataTypeJson>))]
+internal sealed partial class LlmMemJsonContext : JsonSerializerContext;

@@ -1,0 +1,32 @@
+using System.Collections.Immutable;
+using LlmMem.Units;
+
+namespace LlmMem.Estimates;
+
+/// <summary>The memory one device holds: "gpu0", "gpu1" …, or "cpu" for host RAM.</summary>
+/// <param name="Name">"gpu0", "gpu1" …, or "cpu".</param>
+/// <param name="Terms">What the device holds, term by term.</param>
+/// <param name="Capacity">The device's usable memory, when a GPU or a memory size was named.</param>
+public sealed record DeviceEstimate(string Name, ImmutableArray<Term> Terms, DeviceCapacity? Capacity = null)
+{
+    public ByteSize Total { get; } = Sum(Terms);
+
+    /// <summary>True or false when a capacity is known; null otherwise.</summary>
+    public bool? Fits => Capacity is null ? null : Total <= Capacity.Memory;
+
+    public Term? Find(TermId id) => Terms.FirstOrDefault(t => t.Id == id);
+
+    private static ByteSize Sum(ImmutableArray<Term> terms)
+    {
+        var total = ByteSize.Zero;
+        foreach (var term in terms)
+        {
+            total += term.Bytes;
+        }
+
+        return total;
+    }
+}
+
+/// <summary>How much memory a device offers, and what it is: a catalog GPU or a size the user gave.</summary>
+public sealed record DeviceCapacity(string Name, ByteSize Memory, string Source);

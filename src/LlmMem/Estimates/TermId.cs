@@ -1,0 +1,25 @@
+namespace LlmMem.Estimates;
+
+/// <summary>
+/// The stable snake_case id of a term. Scripts and the web page key on these: add ids, never rename one.
+/// </summary>
+public readonly record struct TermId(string Value)
+{
+    /// <summary>Model weights (for llama.cpp: its model buffers).</summary>
+    public static readonly TermId Weights = new("weights");
+    public static readonly TermId KvCache = new("kv_cache");
+    public static readonly TermId Activations = new("activations");
+    public static readonly TermId Logits = new("logits");
+    public static readonly TermId Gradients = new("gradients");
+    public static readonly TermId OptimizerStates = new("optimizer_states");
+    public static readonly TermId MasterWeights = new("master_weights");
+    public static readonly TermId AdapterWeights = new("adapter_weights");
+    public static readonly TermId ComputeBuffer = new("compute_buffer");
+    public static readonly TermId OutputBuffer = new("output_buffer");
+    public static readonly TermId NonTorch = new("non_torch");
+    public static readonly TermId CudaGraphs = new("cuda_graphs");
+    public static readonly TermId CudaContext = new("cuda_context");
+    public static readonly TermId FrameworkOverhead = new("framework_overhead");
+
+    public override string ToString() => Value;
+}

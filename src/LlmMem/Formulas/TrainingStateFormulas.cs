@@ -1,0 +1,80 @@
+using LlmMem.DataTypes;
+using LlmMem.Estimates;
+using LlmMem.Training;
+using LlmMem.Units;
+
+namespace LlmMem.Formulas;
+
+/// <summary>Model states of training besides the weights: gradients, master weights, optimizer states.</summary>
+public static class TrainingStateFormulas
+{
+    /// <summary>One gradient per trainable parameter, in the gradient type.</summary>
+    /// <remarks>ZeRO paper §3.1: gradients are the same size as the weights (2Ψ in fp16). Example: 8B fp32 → 32 GB.</remarks>
+    public static Term Gradients(ParameterCount trainable, DataType type, long shards = 1) =>
+        Storage(TermId.Gradients, $"Gradients ({type.Name})", trainable, type, shards,
+            "one gradient per trainable parameter (ZeRO, Rajbhandari et al. 2019, §3.1)");
+
+    /// <summary>The fp32 copy of the weights that mixed-precision training updates.</summary>
+    /// <remarks>ZeRO paper §3.1: 4Ψ of the 12Ψ optimizer-held states. Example: 8B → 32 GB.</remarks>
+    public static Term MasterWeights(ParameterCount trainable, DataType type, long shards = 1) =>
+        Storage(TermId.MasterWeights, $"Master weights ({type.Name})", trainable, type, shards,
+            "fp32 parameter copy of mixed precision (ZeRO, Rajbhandari et al. 2019, §3.1)");
+
+    /// <summary>
+    /// The per-parameter state of <paramref name="optimizer"/>: states × parameters × state bytes for dense
+    /// optimizers; 8-bit codes plus block absmax for bitsandbytes; row and column statistics for Adafactor.
+    /// </summary>
+    /// <remarks>Example: AdamW, 8B parameters, fp32 states: 2 × 8,000,000,000 × 4 B = 64 GB.</remarks>
+    public static Term OptimizerStates(ParameterCount trainable, Optimizer optimizer, TrainingPrecision precision, long shards = 1)
+    {
+        var perShard = trainable.DivideCeiling(shards).Value;
+        var label = $"Optimizer states ({optimizer.Name})";
+        switch (optimizer.Storage)
+        {
+            case OptimizerStateStorage.None:
+                return new Term(TermId.OptimizerStates, label, ByteSize.Zero, optimizer.Source, () => $"{optimizer.Name} keeps no per-parameter state");
+            case OptimizerStateStorage.Factored:
+                return FactoredStates(trainable, perShard, shards, optimizer, precision.States, label);
+            default:
+                var type = optimizer.Storage == OptimizerStateStorage.Blockwise8Bit ? Bnb8BitState : precision.States;
+                var one = type.SizeOf(perShard);
+                return new Term(TermId.OptimizerStates, label, one * optimizer.StateCount, optimizer.Source,
+                    () => $"{optimizer.StateCount} states × {FormulaText.Storage(trainable.Value, shards, perShard, "params", type)}");
+        }
+    }
+
+    /// <summary>
+    /// One bitsandbytes 8-bit optimizer state: a uint8 code per value and an fp32 absmax per block of 256.
+    /// Source: bitsandbytes optim/optimizer.py, Optimizer2State.init_state (blocks = ⌈n / 256⌉, absmax fp32).
+    /// </summary>
+    internal static readonly DataType Bnb8BitState = new("bnb_8bit_state", DataTypeFamily.BlockQuantized, 256, 256 + 4,
+        "256 × uint8 dynamic-quantisation codes + fp32 absmax",
+        "bitsandbytes optim/optimizer.py Optimizer2State.init_state");
+
+    /// <summary>
+    /// Heuristic: the layer aspect ratio d_model / n_layers that turns a bare parameter count into a matrix side
+    /// (Llama-2-7B: 4096 / 32 = 128; Kaplan et al. 2020 find loss flat for ratios 50–200).
+    /// </summary>
+    internal const int AssumedAspectRatio = 128;
+
+    /// <summary>
+    /// Adafactor keeps, per d_out × d_in matrix, d_out + d_in second-moment statistics instead of d_out × d_in.
+    /// Without the shapes, all parameters are taken as square d × d matrices with P ≈ 12 · n_layers · d²
+    /// (Kaplan et al. 2020, eq. 2.1) and n_layers = d / <see cref="AssumedAspectRatio"/>, so d = ∛(128 · P / 12) and
+    /// the states are P × 2 / d values. Example: 8B → d ≈ 4,403, states ≈ 3.6 M values = 14.5 MB in fp32.
+    /// </summary>
+    private static Term FactoredStates(ParameterCount trainable, long perShard, long shards, Optimizer optimizer, DataType type, string label)
+    {
+        var side = Math.Max(1L, (long)Math.Round(Math.Cbrt(AssumedAspectRatio * (double)trainable.Value / 12)));
+        var values = checked(perShard * 2 / side);
+        return new Term(TermId.OptimizerStates, label, type.SizeOf(values), optimizer.Source + "; heuristic square d × d matrices",
+            () => $"{FormulaText.Count(perShard)} params × 2 / d (d = ∛(128 × {FormulaText.Count(trainable.Value)} / 12) ≈ {FormulaText.Count(side)}) = {FormulaText.Count(values)} values × {type.BytesPerBlock} B ({type.Name})");
+    }
+
+    private static Term Storage(TermId id, string label, ParameterCount count, DataType type, long shards, string source)
+    {
+        var perShard = count.DivideCeiling(shards).Value;
+        return new Term(id, label, type.SizeOf(perShard), source,
+            () => FormulaText.Storage(count.Value, shards, perShard, "params", type));
+    }
+}

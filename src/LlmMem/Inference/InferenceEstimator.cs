@@ -1,0 +1,111 @@
+using System.Collections.Immutable;
+using System.Globalization;
+using LlmMem.DataTypes;
+using LlmMem.Estimates;
+using LlmMem.Formulas;
+using LlmMem.Hardware;
+
+namespace LlmMem.Inference;
+
+/// <summary>Memory to serve a model: weights, and the engine's fixed costs.</summary>
+public static class InferenceEstimator
+{
+    /// <summary>The type weights are kept in when nothing says otherwise: how checkpoints are published and served.</summary>
+    public static readonly DataType DefaultDtype = DataType.Bf16;
+
+    public static Estimate Estimate(InferenceRequest request)
+    {
+        var engine = request.Engine ?? InferenceEngine.Transformers;
+        var dtype = request.Dtype ?? DefaultDtype;
+        var weightType = request.Quantization?.WeightType ?? dtype;
+        var parallel = request.Parallelism ?? Parallelism.Single;
+        var context = request.ContextTokens ?? InferenceRequest.DefaultContextTokens;
+        var batch = request.Batch ?? InferenceRequest.DefaultBatch;
+        var parameters = request.Model.Parameters;
+
+        var terms = ImmutableArray.CreateBuilder<Term>();
+        terms.Add(WeightFormulas.Weights(parameters, weightType, parallel.ModelShards));
+        // The article's question is "how big are the weights"; a CUDA context belongs to a concrete engine or card.
+        if (request.Engine is not null || request.Capacity is not null)
+        {
+            terms.Add(CudaContextFormulas.CudaContext(engine.CudaContext, engine.Name, engine.CudaContextSource));
+        }
+
+        var devices = DeviceLayout.IdenticalGpus(parallel.Gpus, terms.ToImmutable(), request.Capacity);
+
+        var warnings = new List<EstimateWarning>
+        {
+            new("needs_architecture",
+                $"A bare parameter count gives the weights only: the KV cache for {Count(context)} tokens × batch {Count(batch)} and the activations need the model's architecture.",
+                "model"),
+        };
+        warnings.AddRange(QuantizationWarnings(request.Quantization));
+        if (parallel.ModelShards > 1)
+        {
+            warnings.Add(new("even_split",
+                $"Weights are split evenly over {parallel.ModelShards} GPUs (--tp {parallel.TensorParallel} × --pp {parallel.PipelineParallel}); replicated embeddings and uneven layer counts need the architecture.",
+                "tp"));
+        }
+
+        warnings.AddRange(DeviceLayout.CapacityWarnings(devices));
+
+        var settings = ImmutableArray.CreateBuilder<Setting>();
+        settings.Add(new("engine", engine.Id, request.Engine is null));
+        settings.Add(new("dtype", dtype.Name, request.Dtype is null));
+        if (request.Quantization is { } q)
+        {
+            settings.Add(new("quant", q.Name));
+        }
+
+        settings.Add(new("context", Plain(context), request.ContextTokens is null));
+        settings.Add(new("batch", Plain(batch), request.Batch is null));
+        AddParallelism(settings, parallel);
+        if (request.Capacity is { } capacity)
+        {
+            settings.Add(new("gpu", capacity.Name));
+        }
+
+        return new Estimate(
+            new ModelSummary(request.Model.Name, parameters),
+            new Workload("inference", settings.ToImmutable()),
+            devices,
+            [.. warnings]);
+    }
+
+    /// <summary>What a bare parameter count cannot know about a quantisation.</summary>
+    internal static IEnumerable<EstimateWarning> QuantizationWarnings(WeightQuantization? quantization)
+    {
+        if (quantization?.FileType is { IsMixture: true } fileType)
+        {
+            yield return new("quant_mixture",
+                $"{fileType.Name} gives most tensors {fileType.DefaultType.Name} but some (token_embd, output, attn_v, ffn_down) more bits; without the tensor list every weight is counted as {fileType.DefaultType.Name} ({fileType.DefaultType.BitsPerElementText} bits), so the real file is somewhat larger.",
+                "quant");
+        }
+        else if (quantization is { QuantisesOnlyLinearLayers: true } scheme)
+        {
+            yield return new("quant_linear_only",
+                $"{scheme.Name} quantises linear layers only; embeddings, norms and usually the LM head stay in 16 bits. A bare parameter count cannot separate them, so every parameter is counted at {scheme.WeightType.BitsPerElementText} bits: an under-estimate.",
+                "quant");
+        }
+    }
+
+    internal static void AddParallelism(ImmutableArray<Setting>.Builder settings, Parallelism parallel)
+    {
+        if (parallel == Parallelism.Single)
+        {
+            return;
+        }
+
+        settings.Add(new("gpus", Plain(parallel.Gpus)));
+        settings.Add(new("tp", Plain(parallel.TensorParallel)));
+        settings.Add(new("pp", Plain(parallel.PipelineParallel)));
+        if (parallel.Nodes > 1)
+        {
+            settings.Add(new("nodes", Plain(parallel.Nodes)));
+        }
+    }
+
+    internal static string Count(long value) => value.ToString("N0", CultureInfo.InvariantCulture);
+
+    internal static string Plain(long value) => value.ToString(CultureInfo.InvariantCulture);
+}

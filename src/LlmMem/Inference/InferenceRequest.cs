@@ -1,0 +1,26 @@
+using LlmMem.DataTypes;
+using LlmMem.Estimates;
+using LlmMem.Hardware;
+using LlmMem.Models;
+
+namespace LlmMem.Inference;
+
+/// <summary>What to estimate for serving a model. Null means "not given": the estimator applies and reports the default.</summary>
+/// <param name="Dtype">Element type of weights and activations (--dtype).</param>
+/// <param name="Quantization">How the weights are quantised (--quant); overrides <paramref name="Dtype"/> for weights.</param>
+/// <param name="ContextTokens">Tokens per sequence (--context).</param>
+/// <param name="Batch">Sequences processed together (--batch).</param>
+/// <param name="Capacity">Memory of each GPU, when a GPU or a memory size was named.</param>
+public sealed record InferenceRequest(
+    ModelSpec Model,
+    InferenceEngine? Engine = null,
+    DataType? Dtype = null,
+    WeightQuantization? Quantization = null,
+    long? ContextTokens = null,
+    long? Batch = null,
+    Parallelism? Parallelism = null,
+    DeviceCapacity? Capacity = null)
+{
+    public const long DefaultContextTokens = 4096;
+    public const long DefaultBatch = 1;
+}

@@ -1,0 +1,22 @@
+using LlmMem.Estimates;
+using LlmMem.Hardware;
+using LlmMem.Models;
+
+namespace LlmMem.Training;
+
+/// <summary>What to estimate for training a model. Null means "not given": the estimator applies and reports the default.</summary>
+/// <param name="Batch">Micro-batch: sequences per GPU per step (--batch).</param>
+/// <param name="SequenceTokens">Tokens per sequence (--seq / --context).</param>
+public sealed record TrainingRequest(
+    ModelSpec Model,
+    TrainingMethod? Method = null,
+    TrainingPrecision? Precision = null,
+    Optimizer? Optimizer = null,
+    long? SequenceTokens = null,
+    long? Batch = null,
+    Parallelism? Parallelism = null,
+    DeviceCapacity? Capacity = null)
+{
+    public const long DefaultSequenceTokens = 4096;
+    public const long DefaultBatch = 1;
+}

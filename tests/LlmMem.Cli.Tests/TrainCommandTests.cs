@@ -1,0 +1,37 @@
+using System.Text.Json;
+
+namespace LlmMem.Cli.Tests;
+
+public class TrainCommandTests
+{
+    [Fact]
+    public void Fp32AdamW_IsFourTimesTheWeights()
+    {
+        var (exit, output, _) = CliRunner.Run("train", "8B", "--precision", "fp32", "--optimizer", "adamw");
+
+        Assert.Equal(0, exit);
+        Assert.Contains("│ Optimizer states (adamw) │  64,000,000,000 │", output);
+        Assert.Contains("│ Total                    │ 128,000,000,000 │ 119.21 GiB │ 128.00 GB │", output);
+    }
+
+    [Fact]
+    public void MixedBf16_IsTheDefault_At16BytesPerParameter()
+    {
+        var (_, output, _) = CliRunner.Run("train", "1.5B", "--format", "json");
+
+        using var json = JsonDocument.Parse(output);
+        Assert.Equal(24_000_000_000, json.RootElement.GetProperty("total_bytes").GetInt64()); // ZeRO paper: GPT-2 1.5B needs 24 GB
+        var ids = json.RootElement.GetProperty("devices")[0].GetProperty("terms").EnumerateArray().Select(t => t.GetProperty("id").GetString());
+        Assert.Equal(["weights", "gradients", "master_weights", "optimizer_states"], ids);
+        Assert.Contains("precision", json.RootElement.GetProperty("workload").GetProperty("defaults").EnumerateArray().Select(d => d.GetString()));
+    }
+
+    [Fact]
+    public void MultiGpu_ExplainedTable_MatchesSnapshot()
+    {
+        var (exit, output, _) = CliRunner.Run("train", "70B", "--gpu", "h100", "--tp", "4", "--gpus", "8", "--explain");
+
+        Assert.Equal(0, exit);
+        Snapshot.Matches("train-70B-h100-tp4-gpus8-explain.txt", output);
+    }
+}

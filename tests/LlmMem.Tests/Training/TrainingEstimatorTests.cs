@@ -1,0 +1,100 @@
+using LlmMem.Estimates;
+using LlmMem.Hardware;
+using LlmMem.Models;
+using LlmMem.Training;
+using LlmMem.Units;
+
+namespace LlmMem.Tests.Training;
+
+public class TrainingEstimatorTests
+{
+    private static Estimate Train(long parameters, TrainingPrecision precision, Optimizer optimizer, Parallelism? parallelism = null) =>
+        TrainingEstimator.Estimate(new TrainingRequest(new ModelSpec("m", ParameterCount.Of(parameters)), null, precision, optimizer, Parallelism: parallelism));
+
+    private static long Bytes(Estimate e, TermId id) => e.Devices[0].Find(id)?.Bytes.Bytes ?? 0;
+
+    [Fact]
+    public void Fp32WithAdamW_IsFourTimesTheWeights()
+    {
+        // The article: gradients (1×) and AdamW's two states (2×) on top of the weights: 4× in all.
+        var estimate = Train(8_000_000_000, TrainingPrecision.Fp32, Optimizer.AdamW);
+
+        Assert.Equal(4 * Bytes(estimate, TermId.Weights), estimate.Total.Bytes);
+        Assert.Equal(128_000_000_000, estimate.Total.Bytes);
+        Assert.Equal(Bytes(estimate, TermId.Weights), Bytes(estimate, TermId.Gradients));
+    }
+
+    [Fact]
+    public void MixedPrecisionAdam_Is16BytesPerParameter_AsInTheZeroPaper()
+    {
+        // ZeRO (Rajbhandari et al. 2019) §3.1: 2Ψ + 2Ψ + 12Ψ = 16Ψ; "a GPT-2 model with 1.5B parameters requires at least 24 GB".
+        var gpt2 = Train(1_500_000_000, TrainingPrecision.MixedFp16, Optimizer.Adam);
+        Assert.Equal(24_000_000_000, gpt2.Total.Bytes);
+        Assert.Equal(3_000_000_000, Bytes(gpt2, TermId.Weights));
+        Assert.Equal(3_000_000_000, Bytes(gpt2, TermId.Gradients));
+        Assert.Equal(6_000_000_000, Bytes(gpt2, TermId.MasterWeights));
+        Assert.Equal(12_000_000_000, Bytes(gpt2, TermId.OptimizerStates));
+
+        // ZeRO Figure 1: the baseline for Ψ = 7.5B is 120 GB.
+        Assert.Equal(120_000_000_000, Train(7_500_000_000, TrainingPrecision.MixedBf16, Optimizer.AdamW).Total.Bytes);
+    }
+
+    [Fact]
+    public void PureBf16_KeepsStatesInTheParameterDtype() =>
+        // torch.optim creates exp_avg and exp_avg_sq with zeros_like(param): 2 + 2 + 2 × 2 = 8 B per parameter.
+        Assert.Equal(8L * 1_000_000, Train(1_000_000, TrainingPrecision.Bf16, Optimizer.AdamW).Total.Bytes);
+
+    [Theory]
+    [InlineData("sgd", 8)] // weights 4 + gradients 4, no state
+    [InlineData("sgd-momentum", 12)] // + momentum_buffer
+    [InlineData("lion", 12)] // + exp_avg
+    [InlineData("adam", 16)]
+    public void Fp32BytesPerParameter_DependOnTheOptimizersStates(string name, long bytesPerParameter)
+    {
+        Assert.True(Optimizer.TryParse(name, out var optimizer, out _));
+        Assert.Equal(bytesPerParameter * 1_000_000, Train(1_000_000, TrainingPrecision.Fp32, optimizer).Total.Bytes);
+    }
+
+    [Fact]
+    public void AdamW8Bit_KeepsTwoBytesAndBlockScalesPerParameter()
+    {
+        // bitsandbytes: two uint8 states + an fp32 absmax per 256 values each: 2 × (256 + 4) B per 256 parameters.
+        Assert.Equal(2 * 260, Bytes(Train(256, TrainingPrecision.MixedBf16, Optimizer.AdamW8Bit), TermId.OptimizerStates));
+
+        var estimate = Train(7_000_000_000, TrainingPrecision.MixedBf16, Optimizer.AdamW8Bit);
+        Assert.Contains(estimate.Warnings, w => w is { Code: "optimizer_small_tensors", Field: "optimizer" });
+    }
+
+    [Fact]
+    public void Adafactor_IsFarSmallerThanAdam_AndSaysItIsApproximate()
+    {
+        var adafactor = Train(8_000_000_000, TrainingPrecision.Fp32, Optimizer.Adafactor);
+        var states = Bytes(adafactor, TermId.OptimizerStates);
+
+        // Factored row + column statistics of 4096-wide matrices: about 2/4096 of Adam's single moment.
+        Assert.InRange(states, 8_000_000_000L * 4 * 2 / 8192, 8_000_000_000L * 4 * 2 / 2048);
+        Assert.Contains(adafactor.Warnings, w => w.Code == "optimizer_approximate");
+    }
+
+    [Fact]
+    public void Lora_OnABareCount_IsRefusedWithAReason()
+    {
+        var request = new TrainingRequest(new ModelSpec("8B", ParameterCount.Of(8_000_000_000)), TrainingMethod.Lora);
+
+        var error = Assert.Throws<EstimateException>(() => TrainingEstimator.Estimate(request));
+        Assert.Contains("--method lora needs the model's architecture", error.Message);
+    }
+
+    [Fact]
+    public void DataParallelGpus_EachHoldEverything_WhileTensorParallelSplits()
+    {
+        Assert.True(Parallelism.TryCreate(null, null, 8, null, out var dp8, out _));
+        var replicated = Train(1_000_000_000, TrainingPrecision.MixedBf16, Optimizer.AdamW, dp8);
+        Assert.Equal(8, replicated.Devices.Length);
+        Assert.All(replicated.Devices, d => Assert.Equal(16_000_000_000, d.Total.Bytes));
+
+        Assert.True(Parallelism.TryCreate(2, 2, 8, 2, out var tp2pp2, out _));
+        var split = Train(1_000_000_000, TrainingPrecision.MixedBf16, Optimizer.AdamW, tp2pp2);
+        Assert.All(split.Devices, d => Assert.Equal(4_000_000_000, d.Total.Bytes));
+    }
+}
