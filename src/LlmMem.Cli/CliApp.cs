@@ -18,6 +18,8 @@ public static class CliApp
         {
             InferCommand.Create(output),
             TrainCommand.Create(output),
+            InspectCommand.Create(output),
+            ModelsCommand.Create(output),
             DtypesCommand.Create(output),
         };
 
@@ -37,6 +39,11 @@ public static class CliApp
         {
             stderr.WriteLine($"error: {e.Message}");
             return ExitCodes.Usage;
+        }
+        catch (LlmMem.Formats.ModelFormatException e)
+        {
+            stderr.WriteLine($"error: {e.Message}");
+            return ExitCodes.CannotEstimate;
         }
         catch (EstimateException e)
         {

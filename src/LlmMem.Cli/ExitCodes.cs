@@ -5,7 +5,7 @@ internal static class ExitCodes
 {
     public const int Ok = 0;
 
-    /// <summary>Valid input that cannot be estimated (e.g. LoRA without an architecture), or numbers too large to compute.</summary>
+    /// <summary>A model file that cannot be read, valid input that cannot be estimated (e.g. LoRA without an architecture), or numbers too large to compute.</summary>
     public const int CannotEstimate = 1;
 
     /// <summary>Bad command line: unknown name, malformed or absurd number.</summary>

@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Globalization;
 using LlmMem.Cli.Rendering;
 using LlmMem.Estimates;
+using LlmMem.Formats;
 using LlmMem.Hardware;
 using LlmMem.Models;
 using LlmMem.Units;
@@ -22,7 +23,7 @@ internal sealed class CommonOptions
 
     public Argument<string> Model { get; } = new("model")
     {
-        Description = "The model: a parameter count such as 8B, 70b, 1.5B, 135M, 7e9 or 405000000000.",
+        Description = "The model: a catalog name (llama-3.1-8b, meta-llama/Llama-3.1-8B; see 'llmem models'), a config.json or a folder holding one, or a parameter count such as 8B, 1.5B, 135M, 7e9.",
     };
 
     public Option<string?> Context { get; } = new("--context", "--ctx", "-c", "--ctx-size", "--max-model-len", "--seq")
@@ -99,18 +100,19 @@ internal sealed class CommonOptions
         }
     }
 
-    public ModelSpec ReadModel(ParseResult result)
-    {
-        var text = result.GetValue(Model);
-        if (ModelSpec.TryFromParameterCount(text, out var model, out var error))
-        {
-            return model;
-        }
+    public ModelSpec ReadModel(ParseResult result) => ResolveModel(result.GetValue(Model)!);
 
-        var looksNumeric = text is { Length: > 0 } && (char.IsDigit(text.Trim()[0]) || text.Trim()[0] is '.' or '-');
-        throw new UsageException(looksNumeric
-            ? error
-            : $"Unknown model '{text}': give a parameter count such as 8B, 70b, 1.5B, 135M or 7e9 (model names and config.json files are not supported yet).");
+    /// <summary>Path, catalog name or parameter count; an unknown name is a usage error (exit 2), an unreadable file exit 1.</summary>
+    internal static ModelSpec ResolveModel(string text)
+    {
+        try
+        {
+            return ModelResolver.Resolve(text);
+        }
+        catch (ModelNotFoundException e)
+        {
+            throw new UsageException(e.Message);
+        }
     }
 
     public long? ReadContext(ParseResult result) =>
@@ -170,24 +172,24 @@ internal sealed class CommonOptions
         };
     }
 
-    public RenderOptions ReadRenderOptions(ParseResult result)
+    public RenderOptions ReadRenderOptions(ParseResult result) =>
+        new(ParseFormat(result.GetValue(Format)), ParseUnits(result.GetValue(Units)), result.GetValue(Explain));
+
+    internal static OutputFormat ParseFormat(string? text) => text?.Trim().ToLowerInvariant() switch
     {
-        var format = result.GetValue(Format)?.Trim().ToLowerInvariant() switch
-        {
-            null or "table" => OutputFormat.Table,
-            "json" => OutputFormat.Json,
-            "markdown" or "md" => OutputFormat.Markdown,
-            var other => throw new UsageException($"Unknown format '{other}'. Valid: table, json, markdown."),
-        };
-        var units = result.GetValue(Units)?.Trim().ToLowerInvariant() switch
-        {
-            null or "both" => UnitSystem.Both,
-            "iec" or "binary" or "gib" => UnitSystem.Iec,
-            "si" or "decimal" or "gb" => UnitSystem.Si,
-            var other => throw new UsageException($"Unknown units '{other}'. Valid: iec, si, both."),
-        };
-        return new RenderOptions(format, units, result.GetValue(Explain));
-    }
+        null or "table" => OutputFormat.Table,
+        "json" => OutputFormat.Json,
+        "markdown" or "md" => OutputFormat.Markdown,
+        var other => throw new UsageException($"Unknown format '{other}'. Valid: table, json, markdown."),
+    };
+
+    internal static UnitSystem ParseUnits(string? text) => text?.Trim().ToLowerInvariant() switch
+    {
+        null or "both" => UnitSystem.Both,
+        "iec" or "binary" or "gib" => UnitSystem.Iec,
+        "si" or "decimal" or "gb" => UnitSystem.Si,
+        var other => throw new UsageException($"Unknown units '{other}'. Valid: iec, si, both."),
+    };
 
     /// <summary>A positive whole number no larger than <paramref name="max"/>; with <paramref name="allowBinarySuffix"/>, 8k = 8,192.</summary>
     internal static long? ReadCount(string? text, string option, long max, bool allowBinarySuffix = false)

@@ -16,9 +16,9 @@ internal static class DtypesCommand
         command.SetAction(result =>
         {
             var types = DataType.All;
-            switch (result.GetValue(format)?.Trim().ToLowerInvariant())
+            switch (CommonOptions.ParseFormat(result.GetValue(format)))
             {
-                case null or "table":
+                case OutputFormat.Table:
                     var table = new Table().Border(TableBorder.Rounded);
                     foreach (var column in new[] { "Name", "GGML id", "Elements/block", "Bytes/block", "Bits/element", "Aliases", "Layout" })
                     {
@@ -38,12 +38,12 @@ internal static class DtypesCommand
 
                     output.CreateConsole().Write(table);
                     break;
-                case "json":
+                case OutputFormat.Json:
                     var rows = types.Select(t => new DataTypeJson(t.Name, t.GgmlId, t.Family.ToString().ToLowerInvariant(), t.ElementsPerBlock, t.BytesPerBlock,
                         t.BitsPerElement, [.. t.Aliases], t.Layout, t.Source)).ToList();
                     output.Out.WriteLine(System.Text.Json.JsonSerializer.Serialize(rows, JsonRenderer.Context.ListDataTypeJson));
                     break;
-                case "markdown" or "md":
+                default:
                     output.Out.WriteLine("| Name | GGML id | Elements/block | Bytes/block | Bits/element | Layout |");
                     output.Out.WriteLine("|---|---:|---:|---:|---:|---|");
                     foreach (var t in types)
@@ -52,8 +52,6 @@ internal static class DtypesCommand
                     }
 
                     break;
-                case var other:
-                    throw new UsageException($"Unknown format '{other}'. Valid: table, json, markdown.");
             }
 
             return ExitCodes.Ok;

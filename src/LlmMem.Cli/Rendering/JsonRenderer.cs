@@ -24,7 +24,7 @@ internal static class JsonRenderer
         JsonSerializer.Serialize(ToJson(estimate), Context.EstimateJson);
 
     internal static EstimateJson ToJson(Estimate estimate) => new(
-        new ModelJson(estimate.Model.Name, estimate.Model.Parameters.Value),
+        new ModelJson(estimate.Model.Name, estimate.Model.Parameters.Value, estimate.Model.Architecture, estimate.Model.ActiveParameters?.Value, estimate.Model.Origin),
         new WorkloadJson(
             estimate.Workload.Kind,
             estimate.Workload.Settings.ToDictionary(s => s.Name, s => s.Value),
@@ -41,7 +41,10 @@ internal static class JsonRenderer
 
 internal sealed record EstimateJson(ModelJson Model, WorkloadJson Workload, long TotalBytes, List<DeviceJson> Devices, List<WarningJson> Warnings);
 
-internal sealed record ModelJson(string Name, long Parameters);
+internal sealed record ModelJson(string Name, long Parameters, string? Architecture = null, long? ActiveParameters = null, string? Origin = null);
+
+internal sealed record CatalogModelJson(string Id, List<string> Aliases, string Architecture, long Parameters, long ActiveParameters, long ContextLength,
+    string Dtype, string Source, string OfficialParameters);
 
 /// <param name="Defaults">Names of the settings the user did not give.</param>
 internal sealed record WorkloadJson(string Kind, Dictionary<string, string> Settings, List<string> Defaults);
@@ -59,4 +62,6 @@ internal sealed record DataTypeJson(string Name, int? GgmlId, string Family, int
 
 [JsonSerializable(typeof(EstimateJson))]
 [JsonSerializable(typeof(List<DataTypeJson>))]
+[JsonSerializable(typeof(InspectJson))]
+[JsonSerializable(typeof(List<CatalogModelJson>))]
 internal sealed partial class LlmMemJsonContext : JsonSerializerContext;

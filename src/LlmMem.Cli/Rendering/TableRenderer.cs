@@ -57,10 +57,10 @@ internal static class TableRenderer
         var table = new Table().Border(TableBorder.Rounded);
         table.AddColumn(new TableColumn("Device").NoWrap());
         table.AddColumn("Term");
-        table.AddColumn(new TableColumn("Bytes").RightAligned());
+        table.AddColumn(new TableColumn("Bytes").RightAligned().NoWrap());
         foreach (var unit in options.Columns)
         {
-            table.AddColumn(new TableColumn(unit.Symbol).RightAligned());
+            table.AddColumn(new TableColumn(unit.Symbol).RightAligned().NoWrap());
         }
 
         IRenderable[] Row(string device, string term, ByteSize bytes, bool bold = false)

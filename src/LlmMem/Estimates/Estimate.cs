@@ -19,7 +19,18 @@ public sealed record Estimate(
 }
 
 /// <summary>The model as the estimate saw it.</summary>
-public sealed record ModelSummary(string Name, ParameterCount Parameters);
+/// <param name="Architecture">The family (<c>model_type</c>), when the architecture is known.</param>
+/// <param name="ActiveParameters">Parameters one token touches, for mixture-of-experts models.</param>
+/// <param name="Origin">Where the model came from: a parameter count, the catalog, a file.</param>
+public sealed record ModelSummary(string Name, ParameterCount Parameters, string? Architecture = null, ParameterCount? ActiveParameters = null, string? Origin = null)
+{
+    public static ModelSummary Of(Models.ModelSpec model) => new(
+        model.Name,
+        model.Parameters,
+        model.Shape?.Architecture,
+        model.Shape is { IsMixtureOfExperts: true } ? model.Breakdown?.Active : null,
+        model.Origin);
+}
 
 /// <summary>"inference" or "training", with the settings that shaped the estimate, in display order.</summary>
 public sealed record Workload(string Kind, ImmutableArray<Setting> Settings);

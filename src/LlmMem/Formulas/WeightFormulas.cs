@@ -1,5 +1,7 @@
+using System.Collections.Immutable;
 using LlmMem.DataTypes;
 using LlmMem.Estimates;
+using LlmMem.Models;
 using LlmMem.Units;
 
 namespace LlmMem.Formulas;
@@ -23,5 +25,30 @@ public static class WeightFormulas
             type.SizeOf(perShard),
             "parameters × bytes per parameter; block types: ggml type_traits (blck_size, type_size)",
             () => FormulaText.Storage(parameters.Value, shards, perShard, "params", type));
+    }
+
+    /// <summary>
+    /// Bytes of a model stored component by component (<see cref="WeightLayout"/>), split evenly over <paramref name="shards"/>.
+    /// Components that share a type are summed before rounding to whole blocks, as a single count would be.
+    /// Example: gpt-oss-20b as published: 19,110,297,600 expert parameters in MXFP4 (4.25 bits) + 1,804,459,584 in bf16.
+    /// </summary>
+    public static Term Weights(ImmutableArray<ComponentStorage> storage, long shards = 1)
+    {
+        var groups = storage.GroupBy(s => s.Type).Select(g => (Type: g.Key, Parameters: g.Sum(s => s.Parameters), Names: g.Select(s => s.Component).ToList())).ToList();
+        var bytes = ByteSize.Zero;
+        foreach (var (type, parameters, _) in groups)
+        {
+            bytes += type.SizeOf(ParameterCount.Of(parameters).DivideCeiling(shards).Value);
+        }
+
+        var label = groups.Count == 1 ? $"Weights ({groups[0].Type.Name})" : $"Weights ({string.Join(" + ", groups.Select(g => g.Type.Name))})";
+        return new Term(TermId.Weights, label, bytes,
+            "parameters per component × bytes per parameter of each component's type; block types: ggml type_traits",
+            () => string.Join(" + ", groups.Select(g =>
+            {
+                var perShard = ParameterCount.Of(g.Parameters).DivideCeiling(shards).Value;
+                var text = FormulaText.Storage(g.Parameters, shards, perShard, "params", g.Type);
+                return groups.Count == 1 ? text : $"[{string.Join(", ", g.Names)}] {text}";
+            })));
     }
 }

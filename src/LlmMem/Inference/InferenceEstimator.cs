@@ -4,6 +4,7 @@ using LlmMem.DataTypes;
 using LlmMem.Estimates;
 using LlmMem.Formulas;
 using LlmMem.Hardware;
+using LlmMem.Models;
 
 namespace LlmMem.Inference;
 
@@ -16,7 +17,8 @@ public static class InferenceEstimator
     public static Estimate Estimate(InferenceRequest request)
     {
         var engine = request.Engine ?? InferenceEngine.Transformers;
-        var dtype = request.Dtype ?? DefaultDtype;
+        var shape = request.Model.Shape;
+        var dtype = request.Dtype ?? shape?.StoredDtype ?? DefaultDtype;
         var weightType = request.Quantization?.WeightType ?? dtype;
         var parallel = request.Parallelism ?? Parallelism.Single;
         var context = request.ContextTokens ?? InferenceRequest.DefaultContextTokens;
@@ -24,7 +26,9 @@ public static class InferenceEstimator
         var parameters = request.Model.Parameters;
 
         var terms = ImmutableArray.CreateBuilder<Term>();
-        terms.Add(WeightFormulas.Weights(parameters, weightType, parallel.ModelShards));
+        terms.Add(shape is not null && request.Model.Breakdown is { } breakdown
+            ? WeightFormulas.Weights(WeightLayout.For(shape, breakdown, request.Dtype, request.Quantization), parallel.ModelShards)
+            : WeightFormulas.Weights(parameters, weightType, parallel.ModelShards));
         // The article's question is "how big are the weights"; a CUDA context belongs to a concrete engine or card.
         if (request.Engine is not null || request.Capacity is not null)
         {
@@ -33,13 +37,15 @@ public static class InferenceEstimator
 
         var devices = DeviceLayout.IdenticalGpus(parallel.Gpus, terms.ToImmutable(), request.Capacity);
 
-        var warnings = new List<EstimateWarning>
-        {
-            new("needs_architecture",
+        var warnings = new List<EstimateWarning>(request.Model.Notes);
+        warnings.Add(shape is null
+            ? new("needs_architecture",
                 $"A bare parameter count gives the weights only: the KV cache for {Count(context)} tokens × batch {Count(batch)} and the activations need the model's architecture.",
-                "model"),
-        };
-        warnings.AddRange(QuantizationWarnings(request.Quantization));
+                "model")
+            : new("not_yet_modelled",
+                $"This estimate has the weights only: the KV cache for {Count(context)} tokens × batch {Count(batch)}, activations and engine buffers are not modelled yet.",
+                "engine"));
+        warnings.AddRange(QuantizationWarnings(request.Quantization, architectureKnown: shape is not null));
         if (parallel.ModelShards > 1)
         {
             warnings.Add(new("even_split",
@@ -66,14 +72,14 @@ public static class InferenceEstimator
         }
 
         return new Estimate(
-            new ModelSummary(request.Model.Name, parameters),
+            ModelSummary.Of(request.Model),
             new Workload("inference", settings.ToImmutable()),
             devices,
             [.. warnings]);
     }
 
-    /// <summary>What a bare parameter count cannot know about a quantisation.</summary>
-    internal static IEnumerable<EstimateWarning> QuantizationWarnings(WeightQuantization? quantization)
+    /// <summary>What llmem cannot yet know about a quantisation: per-tensor llama.cpp types; without the architecture, which layers a scheme covers.</summary>
+    internal static IEnumerable<EstimateWarning> QuantizationWarnings(WeightQuantization? quantization, bool architectureKnown)
     {
         if (quantization?.FileType is { IsMixture: true } fileType)
         {
@@ -81,7 +87,7 @@ public static class InferenceEstimator
                 $"{fileType.Name} gives most tensors {fileType.DefaultType.Name} but some (token_embd, output, attn_v, ffn_down) more bits; without the tensor list every weight is counted as {fileType.DefaultType.Name} ({fileType.DefaultType.BitsPerElementText} bits), so the real file is somewhat larger.",
                 "quant");
         }
-        else if (quantization is { QuantisesOnlyLinearLayers: true } scheme)
+        else if (quantization is { QuantisesOnlyLinearLayers: true } scheme && !architectureKnown)
         {
             yield return new("quant_linear_only",
                 $"{scheme.Name} quantises linear layers only; embeddings, norms and usually the LM head stay in 16 bits. A bare parameter count cannot separate them, so every parameter is counted at {scheme.WeightType.BitsPerElementText} bits: an under-estimate.",

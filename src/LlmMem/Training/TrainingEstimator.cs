@@ -14,8 +14,9 @@ public static class TrainingEstimator
         var method = request.Method ?? TrainingMethod.Full;
         if (method != TrainingMethod.Full)
         {
-            throw new EstimateException(
-                $"--method {method.ToString().ToLowerInvariant()} needs the model's architecture to size its adapters; a bare parameter count supports --method full only.");
+            throw new EstimateException(request.Model.Shape is null
+                ? $"--method {method.ToString().ToLowerInvariant()} needs the model's architecture to size its adapters; a bare parameter count supports --method full only."
+                : $"--method {method.ToString().ToLowerInvariant()} is not supported yet; only --method full is.");
         }
 
         var precision = request.Precision ?? TrainingPrecision.MixedBf16;
@@ -42,12 +43,14 @@ public static class TrainingEstimator
 
         var devices = DeviceLayout.IdenticalGpus(parallel.Gpus, terms.ToImmutable(), request.Capacity);
 
-        var warnings = new List<EstimateWarning>
-        {
-            new("needs_architecture",
+        var warnings = new List<EstimateWarning>(request.Model.Notes);
+        warnings.Add(request.Model.Shape is null
+            ? new("needs_architecture",
                 $"A bare parameter count gives the model states only: activations for batch {InferenceEstimator.Count(batch)} × {InferenceEstimator.Count(sequence)} tokens need the model's architecture.",
-                "model"),
-        };
+                "model")
+            : new("not_yet_modelled",
+                $"This estimate has the model states only: activations for batch {InferenceEstimator.Count(batch)} × {InferenceEstimator.Count(sequence)} tokens are not modelled yet.",
+                "model"));
         if (optimizer.Storage == OptimizerStateStorage.Factored)
         {
             warnings.Add(new("optimizer_approximate",
@@ -83,7 +86,7 @@ public static class TrainingEstimator
         }
 
         return new Estimate(
-            new ModelSummary(request.Model.Name, parameters),
+            ModelSummary.Of(request.Model),
             new Workload("training", settings.ToImmutable()),
             devices,
             [.. warnings]);

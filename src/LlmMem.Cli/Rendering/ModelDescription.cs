@@ -1,0 +1,74 @@
+using System.Collections.Immutable;
+using System.Globalization;
+using LlmMem.Models;
+using LlmMem.Units;
+
+namespace LlmMem.Cli.Rendering;
+
+/// <summary>What `inspect` shows of a model, computed once for every output format.</summary>
+internal sealed record ModelDescription(ModelSpec Model, ModelShape Shape, ParameterBreakdown Breakdown, ImmutableArray<ComponentRow> Components)
+{
+    public static ModelDescription Of(ModelSpec model)
+    {
+        var shape = model.Shape ?? throw new UsageException(
+            $"'{model.Name}' is a bare parameter count: inspect needs an architecture (a catalog name such as llama-3.1-8b, or a config.json).");
+        var breakdown = model.Breakdown!;
+        var storage = WeightLayout.For(shape, breakdown, null, null).ToDictionary(s => s.Component);
+        var rows = breakdown.Components
+            .Select(c => storage.TryGetValue(c.Name, out var s)
+                ? new ComponentRow(c, s.Type.Name, s.Type.SizeOf(c.Parameters))
+                : new ComponentRow(c, c.Loaded ? shape.StoredDtype.Name : null, c.Loaded ? ByteSize.Zero : null))
+            .ToImmutableArray();
+        return new ModelDescription(model, shape, breakdown, rows);
+    }
+
+    public ByteSize WeightBytes => Components.Where(c => c.Count.Loaded && c.Bytes is not null).Aggregate(ByteSize.Zero, (sum, c) => sum + c.Bytes!.Value);
+
+    /// <summary>The KV-head count most layers have.</summary>
+    public int KvHeads => Shape.Layers.GroupBy(l => l.Attention.KvHeads).OrderByDescending(g => g.Count()).First().Key;
+
+    public AttentionShape FirstAttention => Shape.Layers[0].Attention;
+
+    public MoeShape? Moe => Shape.Layers.Select(l => l.Mlp.Moe).FirstOrDefault(m => m is not null);
+
+    /// <summary>"sliding (4,096) × 21, full × 21": runs of layer kinds, counted.</summary>
+    public string AttentionSummary => string.Join(", ", Shape.Layers
+        .GroupBy(l => (l.Attention.Kind, l.Attention.SlidingWindow))
+        .Select(g => $"{Kind(g.Key.Kind, g.Key.SlidingWindow)} × {g.Count()}"));
+
+    public string MlpSummary
+    {
+        get
+        {
+            var dense = Shape.Layers.Count(l => l.Mlp.Moe is null);
+            var denseWidth = Shape.Layers.Where(l => l.Mlp.Moe is null).Select(l => l.Mlp.IntermediateSize).FirstOrDefault();
+            var kind = Shape.Layers[0].Mlp.Gated ? "gated" : "plain";
+            var parts = new List<string>();
+            if (dense > 0)
+            {
+                parts.Add($"dense {kind}, width {N(denseWidth)} × {dense}");
+            }
+
+            if (Moe is { } moe)
+            {
+                var shared = moe.SharedIntermediateSize > 0 ? $", shared width {N(moe.SharedIntermediateSize)}" : "";
+                parts.Add($"MoE {moe.Experts} experts, top-{moe.ActiveExperts}, expert width {N(moe.ExpertIntermediateSize)}{shared} × {Shape.Layers.Length - dense}");
+            }
+
+            return string.Join("; ", parts);
+        }
+    }
+
+    public static string Kind(AttentionKind kind, long? window) => kind switch
+    {
+        AttentionKind.Sliding => $"sliding ({N(window ?? 0)})",
+        AttentionKind.Latent => "latent",
+        _ => "full",
+    };
+
+    public static string N(long value) => value.ToString("N0", CultureInfo.InvariantCulture);
+}
+
+/// <param name="Type">Storage type name; null for components not loaded.</param>
+/// <param name="Bytes">Bytes in that type; null for components not loaded.</param>
+internal sealed record ComponentRow(ComponentCount Count, string? Type, ByteSize? Bytes);
