@@ -71,8 +71,7 @@ public sealed partial record DataType(
         return Normalise(Name) == key || Aliases.Any(a => Normalise(a) == key);
     }
 
-    internal static string Normalise(string text) =>
-        text.Trim().ToLowerInvariant().Replace('-', '_').Replace(" ", "", StringComparison.Ordinal);
+    internal static string Normalise(string text) => Text.NameSuggestion.Key(text);
 
     public override string ToString() => Name;
 }

@@ -23,12 +23,6 @@ public sealed record InferenceEngine(string Id, string Name, ByteSize CudaContex
 
     public static IReadOnlyList<InferenceEngine> All { get; } = [Transformers, Vllm, LlamaCpp];
 
-    public static bool TryParse(string? text, out InferenceEngine engine, out string error)
-    {
-        var key = (text ?? "").Trim().ToLowerInvariant();
-        var found = All.FirstOrDefault(e => e.Id == key || e.Aliases.Contains(key));
-        engine = found ?? Transformers;
-        error = found is null ? NameSuggestion.UnknownMessage("engine", text ?? "", All.Select(e => e.Id).ToArray()) : "";
-        return found is not null;
-    }
+    public static bool TryParse(string? text, out InferenceEngine engine, out string error) =>
+        NameSuggestion.TryFind(text, All, e => e.Id, e => e.Aliases, "engine", out engine, out error);
 }

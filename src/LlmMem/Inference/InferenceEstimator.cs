@@ -1,5 +1,4 @@
 using System.Collections.Immutable;
-using System.Globalization;
 using LlmMem.DataTypes;
 using LlmMem.Estimates;
 using LlmMem.Formulas;
@@ -40,10 +39,10 @@ public static class InferenceEstimator
         var warnings = new List<EstimateWarning>(request.Model.Notes);
         warnings.Add(shape is null
             ? new("needs_architecture",
-                $"A bare parameter count gives the weights only: the KV cache for {Count(context)} tokens × batch {Count(batch)} and the activations need the model's architecture.",
+                $"A bare parameter count gives the weights only: the KV cache for {SettingsBuilder.Thousands(context)} tokens × batch {SettingsBuilder.Thousands(batch)} and the activations need the model's architecture.",
                 "model")
             : new("not_yet_modelled",
-                $"This estimate has the weights only: the KV cache for {Count(context)} tokens × batch {Count(batch)}, activations and engine buffers are not modelled yet.",
+                $"This estimate has the weights only: the KV cache for {SettingsBuilder.Thousands(context)} tokens × batch {SettingsBuilder.Thousands(batch)}, activations and engine buffers are not modelled yet.",
                 "engine"));
         warnings.AddRange(QuantizationWarnings(request.Quantization, architectureKnown: shape is not null));
         if (parallel.ModelShards > 1)
@@ -55,21 +54,17 @@ public static class InferenceEstimator
 
         warnings.AddRange(DeviceLayout.CapacityWarnings(devices));
 
-        var settings = ImmutableArray.CreateBuilder<Setting>();
-        settings.Add(new("engine", engine.Id, request.Engine is null));
-        settings.Add(new("dtype", dtype.Name, request.Dtype is null));
+        var settings = new SettingsBuilder()
+            .Add("engine", engine.Id, request.Engine is null)
+            .Add("dtype", dtype.Name, request.Dtype is null);
         if (request.Quantization is { } q)
         {
-            settings.Add(new("quant", q.Name));
+            settings.Add("quant", q.Name);
         }
 
-        settings.Add(new("context", Plain(context), request.ContextTokens is null));
-        settings.Add(new("batch", Plain(batch), request.Batch is null));
-        AddParallelism(settings, parallel);
-        if (request.Capacity is { } capacity)
-        {
-            settings.Add(new("gpu", capacity.Name));
-        }
+        settings.Add("context", context, request.ContextTokens is null)
+            .Add("batch", batch, request.Batch is null)
+            .AddHardware(parallel, request.Capacity);
 
         return new Estimate(
             ModelSummary.Of(request.Model),
@@ -94,24 +89,4 @@ public static class InferenceEstimator
                 "quant");
         }
     }
-
-    internal static void AddParallelism(ImmutableArray<Setting>.Builder settings, Parallelism parallel)
-    {
-        if (parallel == Parallelism.Single)
-        {
-            return;
-        }
-
-        settings.Add(new("gpus", Plain(parallel.Gpus)));
-        settings.Add(new("tp", Plain(parallel.TensorParallel)));
-        settings.Add(new("pp", Plain(parallel.PipelineParallel)));
-        if (parallel.Nodes > 1)
-        {
-            settings.Add(new("nodes", Plain(parallel.Nodes)));
-        }
-    }
-
-    internal static string Count(long value) => value.ToString("N0", CultureInfo.InvariantCulture);
-
-    internal static string Plain(long value) => value.ToString(CultureInfo.InvariantCulture);
 }

@@ -31,6 +31,32 @@ public static class NameSuggestion
         return nearest is null ? message : $"{message} Did you mean '{nearest}'?";
     }
 
+    /// <summary>
+    /// The item whose name or one of whose aliases matches <paramref name="text"/>, ignoring case, '-' versus '_' and
+    /// spaces; otherwise false and an "Unknown …" message that lists the names and suggests the nearest.
+    /// </summary>
+    public static bool TryFind<T>(string? text, IReadOnlyList<T> items, Func<T, string> name, Func<T, IEnumerable<string>> aliases,
+        string what, out T found, out string error)
+    {
+        var key = Key(text ?? "");
+        foreach (var item in items)
+        {
+            if (Key(name(item)) == key || aliases(item).Any(a => Key(a) == key))
+            {
+                (found, error) = (item, "");
+                return true;
+            }
+        }
+
+        found = items[0];
+        error = UnknownMessage(what, text ?? "", items.Select(name).ToArray());
+        return false;
+    }
+
+    /// <summary>How names are compared: "Q4-K-M", "q4_k_m" and "q4 k m" are the same name.</summary>
+    public static string Key(string text) =>
+        text.Trim().ToLowerInvariant().Replace('-', '_').Replace(" ", "", StringComparison.Ordinal);
+
     /// <summary>Optimal string alignment distance: Levenshtein plus adjacent transpositions ('bf61' ↔ 'bf16' is one edit).</summary>
     internal static int Distance(string a, string b)
     {

@@ -55,12 +55,6 @@ public sealed record Optimizer(
 
     public static IReadOnlyList<Optimizer> All { get; } = [Sgd, SgdMomentum, Adam, AdamW, AdamW8Bit, Adafactor, Lion];
 
-    public static bool TryParse(string? text, out Optimizer optimizer, out string error)
-    {
-        var key = DataType.Normalise(text ?? "");
-        var found = All.FirstOrDefault(o => DataType.Normalise(o.Name) == key || o.Aliases.Any(a => DataType.Normalise(a) == key));
-        optimizer = found ?? AdamW;
-        error = found is null ? NameSuggestion.UnknownMessage("optimizer", text ?? "", All.Select(o => o.Name).ToArray()) : "";
-        return found is not null;
-    }
+    public static bool TryParse(string? text, out Optimizer optimizer, out string error) =>
+        NameSuggestion.TryFind(text, All, e => e.Name, e => e.Aliases, "optimizer", out optimizer, out error);
 }

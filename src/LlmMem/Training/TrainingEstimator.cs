@@ -46,10 +46,10 @@ public static class TrainingEstimator
         var warnings = new List<EstimateWarning>(request.Model.Notes);
         warnings.Add(request.Model.Shape is null
             ? new("needs_architecture",
-                $"A bare parameter count gives the model states only: activations for batch {InferenceEstimator.Count(batch)} × {InferenceEstimator.Count(sequence)} tokens need the model's architecture.",
+                $"A bare parameter count gives the model states only: activations for batch {SettingsBuilder.Thousands(batch)} × {SettingsBuilder.Thousands(sequence)} tokens need the model's architecture.",
                 "model")
             : new("not_yet_modelled",
-                $"This estimate has the model states only: activations for batch {InferenceEstimator.Count(batch)} × {InferenceEstimator.Count(sequence)} tokens are not modelled yet.",
+                $"This estimate has the model states only: activations for batch {SettingsBuilder.Thousands(batch)} × {SettingsBuilder.Thousands(sequence)} tokens are not modelled yet.",
                 "model"));
         if (optimizer.Storage == OptimizerStateStorage.Factored)
         {
@@ -73,17 +73,13 @@ public static class TrainingEstimator
 
         warnings.AddRange(DeviceLayout.CapacityWarnings(devices));
 
-        var settings = ImmutableArray.CreateBuilder<Setting>();
-        settings.Add(new("method", "full", request.Method is null));
-        settings.Add(new("precision", precision.Name, request.Precision is null));
-        settings.Add(new("optimizer", optimizer.Name, request.Optimizer is null));
-        settings.Add(new("seq", InferenceEstimator.Plain(sequence), request.SequenceTokens is null));
-        settings.Add(new("batch", InferenceEstimator.Plain(batch), request.Batch is null));
-        InferenceEstimator.AddParallelism(settings, parallel);
-        if (request.Capacity is { } capacity)
-        {
-            settings.Add(new("gpu", capacity.Name));
-        }
+        var settings = new SettingsBuilder()
+            .Add("method", "full", request.Method is null)
+            .Add("precision", precision.Name, request.Precision is null)
+            .Add("optimizer", optimizer.Name, request.Optimizer is null)
+            .Add("seq", sequence, request.SequenceTokens is null)
+            .Add("batch", batch, request.Batch is null)
+            .AddHardware(parallel, request.Capacity);
 
         return new Estimate(
             ModelSummary.Of(request.Model),

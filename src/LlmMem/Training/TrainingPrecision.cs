@@ -40,12 +40,6 @@ public sealed record TrainingPrecision(
 
     public static IReadOnlyList<TrainingPrecision> All { get; } = [Fp32, Bf16, Fp16, MixedBf16, MixedFp16];
 
-    public static bool TryParse(string? text, out TrainingPrecision precision, out string error)
-    {
-        var key = DataType.Normalise(text ?? "");
-        var found = All.FirstOrDefault(p => DataType.Normalise(p.Name) == key || p.Aliases.Any(a => DataType.Normalise(a) == key));
-        precision = found ?? MixedBf16;
-        error = found is null ? NameSuggestion.UnknownMessage("precision", text ?? "", All.Select(p => p.Name).ToArray()) : "";
-        return found is not null;
-    }
+    public static bool TryParse(string? text, out TrainingPrecision precision, out string error) =>
+        NameSuggestion.TryFind(text, All, e => e.Name, e => e.Aliases, "precision", out precision, out error);
 }
