@@ -26,7 +26,12 @@ public sealed partial record DataType
         ["float64", "double", "f64"]);
 
     public static readonly DataType Int8 = new("int8", DataTypeFamily.Integer, 1, 1, "8-bit integer", PyTorch, 24,
-        ["i8", "qint8", "uint8", "u8"]);
+        ["i8", "qint8"]);
+
+    /// <summary>Unsigned bytes: how safetensors stores packed 4-bit weights (bitsandbytes, MXFP4 blocks) and scales.</summary>
+    public static readonly DataType UInt8 = new("uint8", DataTypeFamily.Integer, 1, 1, "8-bit unsigned integer", PyTorch, null, ["u8"]);
+
+    public static readonly DataType Bool = new("bool", DataTypeFamily.Integer, 1, 1, "boolean, one byte each", PyTorch, null, []);
 
     public static readonly DataType Int16 = new("int16", DataTypeFamily.Integer, 1, 2, "16-bit integer", PyTorch, 25, ["i16"]);
 
@@ -61,7 +66,7 @@ public sealed partial record DataType
 
     /// <summary>Every known type, framework types first, then GGML quant types in ggml_type order.</summary>
     public static IReadOnlyList<DataType> All => all ??=
-        [Fp32, Fp16, Bf16, Fp8E4M3, Fp8E5M2, Fp64, Int8, Int16, Int32, Int64, Int4, Nf4, Nf4DoubleQuant, Int4G128, .. GgmlQuants];
+        [Fp32, Fp16, Bf16, Fp8E4M3, Fp8E5M2, Fp64, Int8, UInt8, Bool, Int16, Int32, Int64, Int4, Nf4, Nf4DoubleQuant, Int4G128, .. GgmlQuants];
 
     /// <summary>The plain element types <c>--dtype</c> accepts.</summary>
     public static IReadOnlyList<DataType> Plain => plain ??= [Fp32, Fp16, Bf16, Fp8E4M3, Fp8E5M2, Int8, Int4];

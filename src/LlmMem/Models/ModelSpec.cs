@@ -17,6 +17,9 @@ public sealed record ModelSpec(string Name, ParameterCount Parameters)
     /// <summary>Parameters per component, when the architecture is known.</summary>
     public ParameterBreakdown? Breakdown { get; init; }
 
+    /// <summary>The tensors of the model's files, when llmem read them (safetensors headers, GGUF tensor infos).</summary>
+    public StoredWeights? Stored { get; init; }
+
     /// <summary>Where the model came from: "parameter count", "catalog (…)", a file path.</summary>
     public string Origin { get; init; } = "parameter count";
 
