@@ -171,7 +171,8 @@ internal sealed class FamilyReader(ConfigJson config, ConfigJson outer, string m
 
         var dtype = StoredDtype();
         var quantization = QuantizationConfigReader.Read(outer.OptionalObject("quantization_config") ?? Config.OptionalObject("quantization_config"), notes);
-        return new ModelShape(modelType, h, vocab, context, tied, norm, embeddings, layers, finalNorms, extras, dtype, quantization);
+        var rope = Config.OptionalObject("rope_scaling") is { } scaling ? scaling.OptionalString("rope_type") ?? scaling.OptionalString("type") : null;
+        return new ModelShape(modelType, h, vocab, context, tied, norm, embeddings, layers, finalNorms, extras, dtype, quantization) { RopeScaling = rope };
     }
 
     private long Vocab() => Config.Dimension(Family, "vocab_size", "padded_vocab_size");

@@ -36,6 +36,9 @@ public sealed record ModelShape(
 {
     public int LayerCount => Layers.Length;
 
+    /// <summary>The RoPE scaling type (<c>rope_scaling.rope_type</c>: "llama3", "yarn", "linear" …), or null.</summary>
+    public string? RopeScaling { get; init; }
+
     /// <summary>True when any layer routes tokens to experts.</summary>
     public bool IsMixtureOfExperts => Layers.Any(l => l.Mlp.Moe is not null);
 }
