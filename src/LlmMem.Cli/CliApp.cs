@@ -20,6 +20,7 @@ public static class CliApp
             TrainCommand.Create(output),
             InspectCommand.Create(output),
             ModelsCommand.Create(output),
+            QuantsCommand.Create(output),
             DtypesCommand.Create(output),
         };
 

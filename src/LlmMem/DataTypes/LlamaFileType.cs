@@ -16,6 +16,12 @@ public sealed record LlamaFileType(string Name, int Id, DataType DefaultType)
     /// <summary>True when llama.cpp gives some tensors a type other than <see cref="DefaultType"/> (all quantised file types).</summary>
     public bool IsMixture => DefaultType.Family == DataTypeFamily.BlockQuantized;
 
+    /// <summary>
+    /// True when llama-quantize refuses to make this type without an importance matrix
+    /// (llama-quant.cpp: "Missing importance matrix for tensor … in a very low-bit quantization").
+    /// </summary>
+    public bool RequiresImportanceMatrix => Name is "IQ1_S" or "IQ1_M" or "IQ2_XXS" or "IQ2_XS" or "IQ2_S" or "IQ2_M" or "Q2_K_S";
+
     public override string ToString() => Name;
 
     public static IReadOnlyList<LlamaFileType> All { get; } =

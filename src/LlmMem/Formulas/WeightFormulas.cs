@@ -2,6 +2,7 @@ using System.Collections.Immutable;
 using LlmMem.DataTypes;
 using LlmMem.Estimates;
 using LlmMem.Models;
+using LlmMem.Quantization;
 using LlmMem.Units;
 
 namespace LlmMem.Formulas;
@@ -50,5 +51,24 @@ public static class WeightFormulas
                 var text = FormulaText.Storage(g.Parameters, shards, perShard, "params", g.Type);
                 return groups.Count == 1 ? text : $"[{string.Join(", ", g.Names)}] {text}";
             })));
+    }
+
+    /// <summary>
+    /// Bytes of a predicted GGUF file: every tensor in the type llama.cpp's quantiser gives it (<see cref="GgufSizePredictor"/>),
+    /// split evenly over <paramref name="shards"/>.
+    /// Example: Qwen3-30B-A3B Q4_K_M = 289 × Q4_K + 49 × Q6_K + 241 × F32 tensors = 17.28 GiB, as llama.cpp prints it.
+    /// </summary>
+    public static Term Gguf(GgufPrediction prediction, long shards = 1)
+    {
+        var bytes = prediction.TotalBytes.DivideCeiling(shards);
+        return new Term(TermId.Weights, $"Weights ({prediction.FileType.Name}, {prediction.BitsPerWeight:0.00} bpw)", bytes,
+            "llama.cpp src/llama-quant.cpp llama_tensor_get_type: each tensor's type; ggml type_traits: its bytes",
+            () =>
+            {
+                var groups = prediction.Tensors.GroupBy(t => t.Type)
+                    .Select(g => $"{g.Count()} × {g.Key.Name} ({FormulaText.Count(g.Sum(t => t.Tensor.Elements))} elements, {FormulaText.Count(g.Sum(t => t.Bytes.Bytes))} B)");
+                var total = $"{prediction.Tensors.Length} tensors: " + string.Join(" + ", groups);
+                return shards == 1 ? total : $"({total}) / {shards}";
+            });
     }
 }

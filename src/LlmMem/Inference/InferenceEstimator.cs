@@ -4,6 +4,7 @@ using LlmMem.Estimates;
 using LlmMem.Formulas;
 using LlmMem.Hardware;
 using LlmMem.Models;
+using LlmMem.Quantization;
 
 namespace LlmMem.Inference;
 
@@ -25,9 +26,7 @@ public static class InferenceEstimator
         var parameters = request.Model.Parameters;
 
         var terms = ImmutableArray.CreateBuilder<Term>();
-        terms.Add(shape is not null && request.Model.Breakdown is { } breakdown
-            ? WeightFormulas.Weights(WeightLayout.For(shape, breakdown, request.Dtype, request.Quantization), parallel.ModelShards)
-            : WeightFormulas.Weights(parameters, weightType, parallel.ModelShards));
+        terms.Add(WeightsTerm(request, shape, weightType, parallel));
         // The article's question is "how big are the weights"; a CUDA context belongs to a concrete engine or card.
         if (request.Engine is not null || request.Capacity is not null)
         {
@@ -73,10 +72,29 @@ public static class InferenceEstimator
             [.. warnings]);
     }
 
+    /// <summary>
+    /// The weights: a llama.cpp file type on a known architecture is predicted tensor by tensor; any other known
+    /// architecture is counted component by component; a bare count is parameters × bytes.
+    /// </summary>
+    private static Term WeightsTerm(InferenceRequest request, ModelShape? shape, DataType weightType, Parallelism parallel)
+    {
+        if (shape is null || request.Model.Breakdown is not { } breakdown)
+        {
+            return WeightFormulas.Weights(request.Model.Parameters, weightType, parallel.ModelShards);
+        }
+
+        if (request.Quantization?.FileType is { } fileType)
+        {
+            return WeightFormulas.Gguf(GgufSizePredictor.Predict(shape, fileType), parallel.ModelShards);
+        }
+
+        return WeightFormulas.Weights(WeightLayout.For(shape, breakdown, request.Dtype, request.Quantization), parallel.ModelShards);
+    }
+
     /// <summary>What llmem cannot yet know about a quantisation: per-tensor llama.cpp types; without the architecture, which layers a scheme covers.</summary>
     internal static IEnumerable<EstimateWarning> QuantizationWarnings(WeightQuantization? quantization, bool architectureKnown)
     {
-        if (quantization?.FileType is { IsMixture: true } fileType)
+        if (quantization?.FileType is { IsMixture: true } fileType && !architectureKnown)
         {
             yield return new("quant_mixture",
                 $"{fileType.Name} gives most tensors {fileType.DefaultType.Name} but some (token_embd, output, attn_v, ffn_down) more bits; without the tensor list every weight is counted as {fileType.DefaultType.Name} ({fileType.DefaultType.BitsPerElementText} bits), so the real file is somewhat larger.",
