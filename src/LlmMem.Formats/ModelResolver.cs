@@ -1,5 +1,7 @@
 using LlmMem.Formats.Catalog;
+using LlmMem.Estimates;
 using LlmMem.Formats.HuggingFace;
+using LlmMem.Formats.Safetensors;
 using LlmMem.Models;
 using LlmMem.Units;
 
@@ -44,30 +46,101 @@ public static class ModelResolver
             + (nearest is null ? "" : $" Did you mean '{nearest}'?"));
     }
 
-    /// <summary>A config.json file, or a folder that holds one.</summary>
+    /// <summary>
+    /// A config.json, a .safetensors file, or a model folder (config.json and, when present, its safetensors shards
+    /// and index, whose headers give the exact stored bytes).
+    /// </summary>
     public static ModelSpec FromPath(string path)
     {
-        var file = Directory.Exists(path) ? Path.Combine(path, "config.json") : path;
-        if (!File.Exists(file))
+        try
         {
-            throw new ModelFormatException(path, "this folder has no config.json.");
+            return Read(path);
+        }
+        catch (IOException e)
+        {
+            throw new ModelFormatException(path, $"cannot be read ({e.Message}).");
+        }
+        catch (UnauthorizedAccessException)
+        {
+            throw new ModelFormatException(path, "cannot be read: permission denied.");
+        }
+    }
+
+    private static ModelSpec Read(string path)
+    {
+        var folder = Directory.Exists(path) ? path : Path.GetDirectoryName(Path.GetFullPath(path))!;
+        var extension = Directory.Exists(path) ? "" : Path.GetExtension(path).ToLowerInvariant();
+        if (extension is ".gguf" or ".bin" or ".pt" or ".pth")
+        {
+            throw new ModelFormatException(path, $"reading {extension} files is not supported yet; point llmem at the model's config.json or folder.");
         }
 
-        var extension = Path.GetExtension(file).ToLowerInvariant();
-        if (extension is ".gguf" or ".safetensors" or ".bin" or ".pt")
+        var config = extension == ".json" ? path : Path.Combine(folder, "config.json");
+        StoredWeights? stored = extension == ".safetensors"
+            ? SafetensorsReader.ReadFile(path)
+            : Directory.Exists(path) ? SafetensorsReader.ReadFolder(path) : null;
+
+        if (!File.Exists(config))
         {
-            throw new ModelFormatException(file, $"reading {extension} files is not supported yet; point llmem at the model's config.json.");
+            if (stored is null)
+            {
+                throw new ModelFormatException(path, Directory.Exists(path) ? "this folder has no config.json and no .safetensors files." : "no such file.");
+            }
+
+            // Tensors without a config: the parameter count is exact, the architecture unknown.
+            var count = SafetensorsParameters.Count(stored.Tensors);
+            return new ModelSpec(NameOf(path), count.InMemory) { Stored = stored, Origin = path, Notes = [.. Notes(stored, count, null)] };
         }
 
-        var length = new FileInfo(file).Length;
+        var length = new FileInfo(config).Length;
         if (length > ConfigLimits.MaxBytes)
         {
-            throw new ModelFormatException(file, $"{length:N0} bytes is too large for a config.json (the limit is {ConfigLimits.MaxBytes:N0}).");
+            throw new ModelFormatException(config, $"{length:N0} bytes is too large for a config.json (the limit is {ConfigLimits.MaxBytes:N0}).");
         }
 
-        var folder = Path.GetFileName(Path.GetDirectoryName(Path.GetFullPath(file)));
-        var name = string.IsNullOrEmpty(folder) ? Path.GetFileNameWithoutExtension(file) : folder;
-        return ConfigReader.Read(File.ReadAllBytes(file), file, name, file);
+        var model = ConfigReader.Read(File.ReadAllBytes(config), config, NameOf(path), path);
+        if (stored is null)
+        {
+            return model;
+        }
+
+        var tied = model.Shape!.TiedEmbeddings;
+        var counted = SafetensorsParameters.Count(stored.Tensors, tied);
+        var notes = model.Notes.AddRange(Notes(stored, counted, model));
+        if (SafetensorsParameters.TiedEmbeddingNote(stored.Tensors.Select(t => t.Name), tied) is { } tiedNote)
+        {
+            // transformers ties lm_head to the embedding after loading: the stored copy is not kept.
+            notes = notes.Add(new EstimateWarning("tied_stored_twice", tiedNote, "model"));
+            stored = stored with { Unloaded = ["lm_head.weight"] };
+        }
+
+        return model with { Stored = stored, Notes = notes };
+    }
+
+    /// <summary>What the tensors say beside the config: their notes, and a disagreement in the parameter count.</summary>
+    private static IEnumerable<EstimateWarning> Notes(StoredWeights stored, SafetensorsParameterCount counted, ModelSpec? model)
+    {
+        foreach (var note in stored.Notes)
+        {
+            yield return new EstimateWarning("checkpoint", note, "model");
+        }
+
+        if (model is not null && counted.InMemory != model.Parameters)
+        {
+            yield return new EstimateWarning("count_mismatch",
+                $"The safetensors hold {counted.InMemory.FormatExact()} parameters ({counted.Summary}); config.json gives {model.Parameters.FormatExact()}.",
+                "model");
+        }
+        else if (counted.StoredElements != counted.InMemory.Value)
+        {
+            yield return new EstimateWarning("stored_elements", $"The safetensors store {counted.Summary}.", "model");
+        }
+    }
+
+    private static string NameOf(string path)
+    {
+        var full = Path.GetFullPath(path).TrimEnd(Path.DirectorySeparatorChar);
+        return Directory.Exists(full) ? Path.GetFileName(full) : Path.GetFileName(Path.GetDirectoryName(full)) is { Length: > 0 } parent ? parent : Path.GetFileNameWithoutExtension(full);
     }
 }
 

@@ -71,4 +71,28 @@ public static class WeightFormulas
                 return shards == 1 ? total : $"({total}) / {shards}";
             });
     }
+
+    /// <summary>
+    /// The exact bytes of the tensors a checkpoint's files hold (safetensors headers, GGUF tensor infos), less a tied
+    /// copy a loader drops; split evenly over <paramref name="shards"/>.
+    /// </summary>
+    public static Term Stored(StoredWeights stored, long shards = 1)
+    {
+        var bytes = stored.LoadedBytes.DivideCeiling(shards);
+        var types = stored.ByType;
+        var label = types.Length == 1 ? $"Weights ({types[0].Type.Name}, as stored)" : $"Weights ({string.Join(" + ", types.Take(3).Select(t => t.Type.Name))}{(types.Length > 3 ? " …" : "")}, as stored)";
+        return new Term(TermId.Weights, label, bytes,
+            $"{stored.Format} headers: the sum of every tensor's bytes",
+            () =>
+            {
+                var sum = $"{stored.Tensors.Length} tensors in {stored.Files.Length} file(s): "
+                    + string.Join(" + ", types.Select(t => $"{FormulaText.Count(t.Elements)} {t.Type.Name} elements ({FormulaText.Count(t.Bytes.Bytes)} B)"));
+                if (stored.Unloaded.Count > 0)
+                {
+                    sum += $" − {stored.Unloaded.Count} tied duplicate(s) not loaded";
+                }
+
+                return shards == 1 ? sum : $"({sum}) / {shards}";
+            });
+    }
 }

@@ -80,12 +80,19 @@ public static class InferenceEstimator
     {
         if (shape is null || request.Model.Breakdown is not { } breakdown)
         {
-            return WeightFormulas.Weights(request.Model.Parameters, weightType, parallel.ModelShards);
+            return request.Model.Stored is { } files && request.Dtype is null && request.Quantization is null
+                ? WeightFormulas.Stored(files, parallel.ModelShards)
+                : WeightFormulas.Weights(request.Model.Parameters, weightType, parallel.ModelShards);
         }
 
         if (request.Quantization?.FileType is { } fileType)
         {
             return WeightFormulas.Gguf(GgufSizePredictor.Predict(shape, fileType), parallel.ModelShards);
+        }
+
+        if (request.Model.Stored is { } stored && request.Dtype is null && request.Quantization is null)
+        {
+            return WeightFormulas.Stored(stored, parallel.ModelShards);
         }
 
         return WeightFormulas.Weights(WeightLayout.For(shape, breakdown, request.Dtype, request.Quantization), parallel.ModelShards);

@@ -26,6 +26,14 @@ public sealed record StoredWeights(string Format, ImmutableArray<string> Files, 
     /// <summary>The sum of every tensor's bytes: the model's weights as the files hold them.</summary>
     public ByteSize TensorBytes { get; } = Tensors.Aggregate(ByteSize.Zero, (sum, t) => sum + t.Bytes);
 
+    /// <summary>Tensors a loader does not keep: a tied LM head stored beside the embedding it shares.</summary>
+    public ImmutableHashSet<string> Unloaded { get; init; } = [];
+
+    /// <summary>What a loader holds in memory: every tensor but the <see cref="Unloaded"/> ones, in its stored type.</summary>
+    public ByteSize LoadedBytes => Unloaded.Count == 0
+        ? TensorBytes
+        : Tensors.Where(t => !Unloaded.Contains(t.Name)).Aggregate(ByteSize.Zero, (sum, t) => sum + t.Bytes);
+
     /// <summary>Stored elements per storage type, with their bytes, largest first.</summary>
     public ImmutableArray<(DataType Type, long Elements, ByteSize Bytes)> ByType =>
     [
