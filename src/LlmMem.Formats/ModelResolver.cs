@@ -75,7 +75,8 @@ public static class ModelResolver
             throw new ModelFormatException(path, $"reading {extension} files is not supported yet; point llmem at the model's config.json or folder.");
         }
 
-        var config = extension == ".json" ? path : Path.Combine(folder, "config.json");
+        // A file that is not a weights file is read as a config.json, whatever its name.
+        var config = Directory.Exists(path) || extension == ".safetensors" ? Path.Combine(folder, "config.json") : path;
         StoredWeights? stored = extension == ".safetensors"
             ? SafetensorsReader.ReadFile(path)
             : Directory.Exists(path) ? SafetensorsReader.ReadFolder(path) : null;

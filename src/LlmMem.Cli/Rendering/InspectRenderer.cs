@@ -36,6 +36,16 @@ internal static class InspectRenderer
         facts.Add(("Context length", s.ContextLength > 0 ? ModelDescription.N(s.ContextLength) : "unknown"));
         facts.Add(("Stored dtype", s.StoredDtype.Name));
         facts.Add(("Quantization", s.Quantization is { } qz ? $"{qz.Description} ({qz.WeightType.Name}, {qz.WeightType.BitsPerElementText} bits)" : "none"));
+        if (d.Model.Stored is { } stored)
+        {
+            facts.Add(("Files", $"{stored.Format}: {stored.Files.Length} file(s), {ModelDescription.N(stored.Tensors.Length)} tensors, {ModelDescription.N(stored.TensorBytes.Bytes)} B = {stored.TensorBytes.Format()}"));
+            facts.Add(("Stored types", string.Join("; ", stored.ByType.Select(t => $"{t.Type.Name}: {ModelDescription.N(t.Elements)} elements, {t.Bytes.Format(UnitSystem.Iec)}"))));
+            if (stored.LoadedBytes != stored.TensorBytes)
+            {
+                facts.Add(("Loaded", $"{ModelDescription.N(stored.LoadedBytes.Bytes)} B = {stored.LoadedBytes.Format()} (not loaded: {string.Join(", ", stored.Unloaded)})"));
+            }
+        }
+
         return facts;
     }
 
@@ -140,6 +150,10 @@ internal static class InspectRenderer
             a.Latent is { } m ? new LatentJson(m.QueryRank, m.KvRank, m.NopeHeadDim, m.RopeHeadDim, m.ValueHeadDim) : null,
             [.. d.Components.Select(c => new ComponentJson(c.Count.Name, c.Count.Parameters, c.Count.ActiveParameters, c.Bytes?.Bytes, c.Type, c.Count.Loaded))],
             d.WeightBytes.Bytes,
+            d.Model.Stored is { } st
+                ? new StoredJson(st.Format, [.. st.Files], st.Tensors.Length, st.TensorBytes.Bytes, st.LoadedBytes.Bytes,
+                    [.. st.ByType.Select(t => new StoredTypeJson(t.Type.Name, t.Elements, t.Bytes.Bytes))])
+                : null,
             [.. s.Layers.Select((l, i) => new LayerKindJson(i, l.Attention.Kind.ToString().ToLowerInvariant(), l.Attention.SlidingWindow, l.Attention.KvHeads,
                 l.Mlp.Moe is null ? "dense" : "moe", l.Mlp.Moe?.Experts, l.Mlp.Moe?.ActiveExperts))],
             [.. d.Model.Notes.Select(n => new WarningJson(n.Code, n.Message, n.Field))]));
@@ -152,7 +166,13 @@ internal sealed record InspectJson(InspectModelJson Model);
 internal sealed record InspectModelJson(
     string Name, string Architecture, long Parameters, long ActiveParameters, int Layers, long HiddenSize, int Heads, int KvHeads, int HeadDim,
     int ValueHeadDim, long VocabSize, long ContextLength, string Dtype, bool TiedEmbeddings, string Origin, QuantizationJson? Quantization,
-    MoeJson? Moe, LatentJson? LatentAttention, List<ComponentJson> Components, long WeightBytes, List<LayerKindJson> LayerKinds, List<WarningJson> Warnings);
+    MoeJson? Moe, LatentJson? LatentAttention, List<ComponentJson> Components, long WeightBytes, StoredJson? Stored, List<LayerKindJson> LayerKinds,
+    List<WarningJson> Warnings);
+
+/// <summary>What the model's files hold, exactly (safetensors headers or GGUF tensor infos).</summary>
+internal sealed record StoredJson(string Format, List<string> Files, int Tensors, long Bytes, long LoadedBytes, List<StoredTypeJson> ByType);
+
+internal sealed record StoredTypeJson(string Dtype, long Elements, long Bytes);
 
 internal sealed record QuantizationJson(string Method, string WeightType, List<string> Components);
 

@@ -10,8 +10,9 @@ internal sealed record ModelDescription(ModelSpec Model, ModelShape Shape, Param
 {
     public static ModelDescription Of(ModelSpec model)
     {
-        var shape = model.Shape ?? throw new UsageException(
-            $"'{model.Name}' is a bare parameter count: inspect needs an architecture (a catalog name such as llama-3.1-8b, or a config.json).");
+        var shape = model.Shape ?? throw new UsageException(model.Stored is null
+            ? $"'{model.Name}' is a bare parameter count: inspect needs an architecture (a catalog name such as llama-3.1-8b, or a config.json)."
+            : $"'{model.Name}' has no config.json beside its tensors: inspect needs the architecture ({model.Parameters.FormatExact()} parameters in {model.Stored.Format}; 'llmem infer' works with that count).");
         var breakdown = model.Breakdown!;
         var storage = WeightLayout.For(shape, breakdown, null, null).ToDictionary(s => s.Component);
         var rows = breakdown.Components
