@@ -1,5 +1,6 @@
 using LlmMem.Formats.Catalog;
 using LlmMem.Estimates;
+using LlmMem.Formats.Gguf;
 using LlmMem.Formats.HuggingFace;
 using LlmMem.Formats.Safetensors;
 using LlmMem.Models;
@@ -47,7 +48,7 @@ public static class ModelResolver
     }
 
     /// <summary>
-    /// A config.json, a .safetensors file, or a model folder (config.json and, when present, its safetensors shards
+    /// A config.json, a .gguf file (split parts found beside it), a .safetensors file, or a model folder (config.json and, when present, its safetensors shards
     /// and index, whose headers give the exact stored bytes).
     /// </summary>
     public static ModelSpec FromPath(string path)
@@ -70,9 +71,14 @@ public static class ModelResolver
     {
         var folder = Directory.Exists(path) ? path : Path.GetDirectoryName(Path.GetFullPath(path))!;
         var extension = Directory.Exists(path) ? "" : Path.GetExtension(path).ToLowerInvariant();
-        if (extension is ".gguf" or ".bin" or ".pt" or ".pth")
+        if (extension == ".gguf")
         {
-            throw new ModelFormatException(path, $"reading {extension} files is not supported yet; point llmem at the model's config.json or folder.");
+            return GgufModel.Read(path);
+        }
+
+        if (extension is ".bin" or ".pt" or ".pth")
+        {
+            throw new ModelFormatException(path, $"reading {extension} (pickle) files is not supported; point llmem at the model's config.json, safetensors or GGUF.");
         }
 
         // A file that is not a weights file is read as a config.json, whatever its name.

@@ -28,7 +28,7 @@ public static class GgufTensorPlan
         "qwen3_moe" => "qwen3moe",
         "gemma3_text" => "gemma3",
         "gpt_oss" => "gpt-oss",
-        "deepseek_v3" => "deepseek2",
+        "deepseek_v3" or "deepseek_v2" => "deepseek2",
         "cohere" => "command-r",
         "phi" => "phi2",
         var other => other,
@@ -45,7 +45,7 @@ public static class GgufTensorPlan
         void Vector(string name, int? layer, long n) => Add(name, layer, f32, n);
 
         var layerNormBias = shape.Norm.ParametersPerElement == 2;
-        var fusedQkv = shape.Architecture is "phi3";
+        var fusedQkv = shape.Architecture is "phi3" or "gpt2";
         var fusedGateUp = shape.Architecture is "phi3";
 
         Matrix("token_embd.weight", null, h, shape.VocabSize);
@@ -58,6 +58,20 @@ public static class GgufTensorPlan
         if (shape.Embeddings.LearnedPositions > 0)
         {
             Add("position_embd.weight", null, f32, h, shape.Embeddings.LearnedPositions);
+        }
+
+        if (shape.Embeddings.TokenTypes > 0)
+        {
+            Add("token_types.weight", null, f32, h, shape.Embeddings.TokenTypes);
+        }
+
+        for (var n = 0; n < shape.Embeddings.Norms; n++)
+        {
+            Vector("token_embd_norm.weight", null, h);
+            if (layerNormBias)
+            {
+                Vector("token_embd_norm.bias", null, h);
+            }
         }
 
         for (var i = 0; i < shape.Layers.Length; i++)
@@ -136,7 +150,9 @@ public static class GgufTensorPlan
             // Norms beyond attn_norm: one before the MLP (ffn_norm); Gemma 2/3 also post-attention and post-MLP norms.
             for (var n = 1; n < layer.Norms; n++)
             {
-                var name = layer.Norms == 4 ? n switch { 1 => "post_attention_norm", 2 => "ffn_norm", _ => "post_ffw_norm" } : "ffn_norm";
+                var name = layer.Norms == 4
+                    ? n switch { 1 => "post_attention_norm", 2 => "ffn_norm", _ => "post_ffw_norm" }
+                    : shape.Architecture == "gpt_oss" ? "post_attention_norm" : "ffn_norm";
                 Vector(p + name + ".weight", i, h);
                 if (layerNormBias)
                 {
