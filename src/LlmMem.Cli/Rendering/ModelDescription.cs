@@ -14,6 +14,11 @@ internal sealed record ModelDescription(ModelSpec Model, ModelShape Shape, Param
             ? $"'{model.Name}' is a bare parameter count: inspect needs an architecture (a catalog name such as llama-3.1-8b, or a config.json)."
             : $"'{model.Name}' has no config.json beside its tensors: inspect needs the architecture ({model.Parameters.FormatExact()} parameters in {model.Stored.Format}; 'llmem infer' works with that count).");
         var breakdown = model.Breakdown!;
+        if (model.Stored is { Format: "gguf" } gguf)
+        {
+            return new ModelDescription(model, shape, breakdown, FromGgufTensors(breakdown, gguf));
+        }
+
         var storage = WeightLayout.For(shape, breakdown, null, null).ToDictionary(s => s.Component);
         var rows = breakdown.Components
             .Select(c => storage.TryGetValue(c.Name, out var s)
@@ -21,6 +26,39 @@ internal sealed record ModelDescription(ModelSpec Model, ModelShape Shape, Param
                 : new ComponentRow(c, c.Loaded ? shape.StoredDtype.Name : null, c.Loaded ? ByteSize.Zero : null))
             .ToImmutableArray();
         return new ModelDescription(model, shape, breakdown, rows);
+    }
+
+    /// <summary>A GGUF's own tensors, summed per component by their llama.cpp names: exact bytes, and the types they hold.</summary>
+    private static ImmutableArray<ComponentRow> FromGgufTensors(ParameterBreakdown breakdown, StoredWeights stored)
+    {
+        var byComponent = stored.Tensors.GroupBy(t => GgufComponent(t.Name)).ToDictionary(
+            g => g.Key,
+            g => (Bytes: g.Aggregate(ByteSize.Zero, (sum, t) => sum + t.Bytes), Types: string.Join("+", g.Select(t => t.Type.Name).Distinct())));
+        return
+        [
+            .. breakdown.Components.Select(c => byComponent.TryGetValue(c.Name, out var x)
+                ? new ComponentRow(c, x.Types, x.Bytes)
+                : new ComponentRow(c, c.Loaded ? "" : null, c.Loaded ? ByteSize.Zero : null)),
+        ];
+    }
+
+    /// <summary>The component a GGUF tensor belongs to, from gguf-py's tensor names.</summary>
+    internal static string GgufComponent(string name)
+    {
+        var local = name.StartsWith("blk.", StringComparison.Ordinal) ? name[(name.IndexOf('.', 4) + 1)..] : name;
+        return local switch
+        {
+            _ when local.Contains("norm", StringComparison.Ordinal) => "norms",
+            _ when local.StartsWith("token_embd", StringComparison.Ordinal) || local.StartsWith("position_embd", StringComparison.Ordinal)
+                || local.StartsWith("token_types", StringComparison.Ordinal) => "embeddings",
+            _ when local.StartsWith("output", StringComparison.Ordinal) => "lm_head",
+            _ when local.StartsWith("attn", StringComparison.Ordinal) => "attention",
+            _ when local.StartsWith("ffn_gate_inp", StringComparison.Ordinal) || local.StartsWith("exp_probs", StringComparison.Ordinal) => "router",
+            _ when local.Contains("_exps", StringComparison.Ordinal) => "experts",
+            _ when local.Contains("_shexp", StringComparison.Ordinal) => "shared_experts",
+            _ when local.StartsWith("ffn", StringComparison.Ordinal) => "mlp",
+            _ => "other",
+        };
     }
 
     public ByteSize WeightBytes => Components.Where(c => c.Count.Loaded && c.Bytes is not null).Aggregate(ByteSize.Zero, (sum, c) => sum + c.Bytes!.Value);
