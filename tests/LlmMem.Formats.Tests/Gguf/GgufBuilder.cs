@@ -10,7 +10,7 @@ internal sealed record GgufArray(GgufValueType ElementType, IReadOnlyList<object
 /// <summary>
 /// Writes small GGUF files in memory, field by field as ggml docs/gguf.md §File Structure lays them out, and records where
 /// each field starts so a test can vary one field of a valid file. Tensor data is zeros: real bytes for small files, or
-/// virtual (see <see cref="SparseStream"/>) for full-size models.
+/// virtual (see <see cref="ZeroTailStream"/>) for full-size models.
 /// </summary>
 internal sealed class GgufBuilder
 {
@@ -173,52 +173,9 @@ internal sealed record GgufImage(byte[] Header, long Length, IReadOnlyDictionary
         return bytes;
     }
 
-    public Stream Open() => new SparseStream(Header, Length);
+    public Stream Open() => new ZeroTailStream(Header, Length);
 
     public GgufFile Read(string file = "test.gguf") => GgufReader.Read(Open(), file);
 
     public static GgufFile Read(byte[] bytes, string file = "test.gguf") => GgufReader.Read(new MemoryStream(bytes), file);
-}
-
-/// <summary>A read-only stream of <paramref name="length"/> bytes: <paramref name="header"/>, then zeros. Full-size models cost only their header.</summary>
-internal sealed class SparseStream(byte[] header, long length) : Stream
-{
-    public override bool CanRead => true;
-
-    public override bool CanSeek => true;
-
-    public override bool CanWrite => false;
-
-    public override long Length => length;
-
-    public override long Position { get; set; }
-
-    public override int Read(byte[] buffer, int offset, int count)
-    {
-        var n = (int)Math.Clamp(length - Position, 0, count);
-        var fromHeader = (int)Math.Clamp(header.Length - Position, 0, n);
-        if (fromHeader > 0)
-        {
-            System.Array.Copy(header, Position, buffer, offset, fromHeader);
-        }
-
-        System.Array.Clear(buffer, offset + fromHeader, n - fromHeader);
-        Position += n;
-        return n;
-    }
-
-    public override long Seek(long offset, SeekOrigin origin) => Position = origin switch
-    {
-        SeekOrigin.Begin => offset,
-        SeekOrigin.Current => Position + offset,
-        _ => length + offset,
-    };
-
-    public override void Flush()
-    {
-    }
-
-    public override void SetLength(long value) => throw new NotSupportedException();
-
-    public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
 }

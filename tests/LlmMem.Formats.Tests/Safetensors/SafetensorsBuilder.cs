@@ -99,55 +99,6 @@ internal sealed class SafetensorsBuilder
     private static string Quote(string text) => JsonSerializer.Serialize(text);
 }
 
-/// <summary>A read-only stream of <c>prefix</c> then zeros up to <c>length</c>; <c>served</c> caps what it really returns (to fake a lying stream).</summary>
-internal sealed class ZeroTailStream(byte[] prefix, long length, long served = long.MaxValue) : Stream
-{
-    public override bool CanRead => true;
-
-    public override bool CanSeek => true;
-
-    public override bool CanWrite => false;
-
-    public override long Length => length;
-
-    public override long Position { get; set; }
-
-    /// <summary>The most bytes any one Read was asked for: what the reader tried to allocate and fill.</summary>
-    public long LargestRead { get; private set; }
-
-    public override int Read(byte[] buffer, int offset, int count) => Read(buffer.AsSpan(offset, count));
-
-    public override int Read(Span<byte> buffer)
-    {
-        LargestRead = Math.Max(LargestRead, buffer.Length);
-        var available = Math.Min(length, served) - Position;
-        var count = (int)Math.Clamp(available, 0, buffer.Length);
-        for (var i = 0; i < count; i++)
-        {
-            var at = Position + i;
-            buffer[i] = at < prefix.Length ? prefix[at] : (byte)0;
-        }
-
-        Position += count;
-        return count;
-    }
-
-    public override long Seek(long offset, SeekOrigin origin) => Position = origin switch
-    {
-        SeekOrigin.Begin => offset,
-        SeekOrigin.Current => Position + offset,
-        _ => length + offset,
-    };
-
-    public override void Flush()
-    {
-    }
-
-    public override void SetLength(long value) => throw new NotSupportedException();
-
-    public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
-}
-
 /// <summary>A temporary folder, deleted with everything in it.</summary>
 internal sealed class TempFolder : IDisposable
 {
