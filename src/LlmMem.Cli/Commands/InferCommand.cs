@@ -27,11 +27,22 @@ internal static class InferCommand
             HelpName = "scheme",
         };
 
+        var ubatch = new Option<string?>("--ubatch-size", "-ub") { Description = "llama.cpp: tokens per micro-batch (default 512).", HelpName = "n" };
+        var parallel = new Option<string?>("--parallel", "-np") { Description = "llama.cpp: parallel sequences sharing the context (default 1).", HelpName = "n" };
+        var cacheK = new Option<string?>("--cache-type-k", "-ctk") { Description = "llama.cpp: K cache type: f16 (default), bf16, f32, q8_0, q4_0, q4_1, iq4_nl, q5_0, q5_1.", HelpName = "type" };
+        var cacheV = new Option<string?>("--cache-type-v", "-ctv") { Description = "llama.cpp: V cache type (a quantised V cache needs flash attention).", HelpName = "type" };
+        var flash = new Option<string?>("--flash-attn", "-fa") { Description = "llama.cpp: flash attention on, off or auto (default auto, counted as on).", HelpName = "on|off|auto" };
+        var swaFull = new Option<bool>("--swa-full") { Description = "llama.cpp: full-size caches for sliding-window layers." };
+
         var command = new Command("infer", "Memory to run a model for inference, per GPU and term by term.");
         common.AddTo(command);
         command.Options.Add(engine);
         command.Options.Add(dtype);
         command.Options.Add(quant);
+        foreach (var option in new Option[] { ubatch, parallel, cacheK, cacheV, flash, swaFull })
+        {
+            command.Options.Add(option);
+        }
 
         command.SetAction(result =>
         {
@@ -43,7 +54,20 @@ internal static class InferCommand
                 ContextTokens: common.ReadContext(result),
                 Batch: common.ReadBatch(result),
                 Parallelism: common.ReadParallelism(result),
-                Capacity: common.ReadCapacity(result));
+                Capacity: common.ReadCapacity(result),
+                LlamaCpp: new LlamaCppSettings(
+                    CommonOptions.ReadCount(result.GetValue(ubatch), "--ubatch-size", CommonOptions.MaxContextTokens),
+                    (int?)CommonOptions.ReadCount(result.GetValue(parallel), "--parallel", 4096),
+                    Parse<DataType>(result.GetValue(cacheK), CacheType),
+                    Parse<DataType>(result.GetValue(cacheV), CacheType),
+                    result.GetValue(flash)?.Trim().ToLowerInvariant() switch
+                    {
+                        null => null,
+                        "on" or "1" or "true" or "auto" => true,
+                        "off" or "0" or "false" => false,
+                        var other => throw new UsageException($"Unknown --flash-attn '{other}'. Valid: on, off, auto."),
+                    },
+                    result.GetValue(swaFull)));
             var render = common.ReadRenderOptions(result);
             EstimateRenderer.Render(InferenceEstimator.Estimate(request), render, output);
             return ExitCodes.Ok;
@@ -52,6 +76,17 @@ internal static class InferCommand
     }
 
     internal delegate bool TryParser<T>(string? text, out T value, out string error);
+
+    private static bool CacheType(string? text, out DataType type, out string error)
+    {
+        if (DataType.TryParse(text, out type, out error, LlamaCppSettings.CacheTypes))
+        {
+            return true;
+        }
+
+        error = error.Replace("Unknown dtype", "Unknown cache type", StringComparison.Ordinal);
+        return false;
+    }
 
     /// <summary>Null when the option was not given; the parsed value; or a usage error naming what is valid.</summary>
     internal static T? Parse<T>(string? text, TryParser<T> parser)

@@ -33,5 +33,10 @@ public sealed class Term
     /// <summary>The formula with the numbers substituted, without its result: "8,000,000,000 params × 4 B (fp32)".</summary>
     public string Formula => formula();
 
+    /// <summary>This term split evenly over <paramref name="devices"/> (rounded up), its formula saying so.</summary>
+    public Term DivideOver(long devices) => devices == 1
+        ? this
+        : new Term(Id, Label, Bytes.DivideCeiling(devices), Source, () => $"({formula()}) / {devices}");
+
     public override string ToString() => $"{Id}: {Bytes.FormatExact()}";
 }

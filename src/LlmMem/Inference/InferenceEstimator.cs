@@ -27,6 +27,13 @@ public static class InferenceEstimator
 
         var terms = ImmutableArray.CreateBuilder<Term>();
         terms.Add(WeightsTerm(request, shape, weightType, parallel));
+        var llama = request.LlamaCpp ?? new LlamaCppSettings();
+        var kvNotes = new List<EstimateWarning>();
+        if (engine == InferenceEngine.LlamaCpp && shape is not null)
+        {
+            terms.Add(LlamaCppKv(shape, context, llama, kvNotes).DivideOver(parallel.ModelShards));
+        }
+
         // The article's question is "how big are the weights"; a CUDA context belongs to a concrete engine or card.
         if (request.Engine is not null || request.Capacity is not null)
         {
@@ -36,13 +43,17 @@ public static class InferenceEstimator
         var devices = DeviceLayout.IdenticalGpus(parallel.Gpus, terms.ToImmutable(), request.Capacity);
 
         var warnings = new List<EstimateWarning>(request.Model.Notes);
+        warnings.AddRange(kvNotes);
+        var kvModelled = engine == InferenceEngine.LlamaCpp && shape is not null;
         warnings.Add(shape is null
             ? new("needs_architecture",
                 $"A bare parameter count gives the weights only: the KV cache for {SettingsBuilder.Thousands(context)} tokens × batch {SettingsBuilder.Thousands(batch)} and the activations need the model's architecture.",
                 "model")
-            : new("not_yet_modelled",
-                $"This estimate has the weights only: the KV cache for {SettingsBuilder.Thousands(context)} tokens × batch {SettingsBuilder.Thousands(batch)}, activations and engine buffers are not modelled yet.",
-                "engine"));
+            : kvModelled
+                ? new("not_yet_modelled", "llama.cpp's compute and output buffers are not modelled yet: expect a few hundred MiB more per device.", "engine")
+                : new("not_yet_modelled",
+                    $"This estimate has the weights only: the KV cache for {SettingsBuilder.Thousands(context)} tokens × batch {SettingsBuilder.Thousands(batch)}, activations and engine buffers are not modelled yet for {engine.Name}.",
+                    "engine"));
         warnings.AddRange(QuantizationWarnings(request.Quantization, architectureKnown: shape is not null));
         if (parallel.ModelShards > 1)
         {
@@ -62,14 +73,45 @@ public static class InferenceEstimator
         }
 
         settings.Add("context", context, request.ContextTokens is null)
-            .Add("batch", batch, request.Batch is null)
-            .AddHardware(parallel, request.Capacity);
+            .Add("batch", batch, request.Batch is null);
+        if (engine == InferenceEngine.LlamaCpp)
+        {
+            settings.Add("ubatch", llama.UBatch ?? LlamaCppSettings.DefaultUBatch, llama.UBatch is null)
+                .Add("parallel", llama.Sequences ?? 1, llama.Sequences is null)
+                .Add("flash_attn", llama.FlashAttention is false ? "off" : "on", llama.FlashAttention is null)
+                .Add("cache_type_k", (llama.CacheTypeK ?? DataType.Fp16).Name, llama.CacheTypeK is null)
+                .Add("cache_type_v", (llama.CacheTypeV ?? DataType.Fp16).Name, llama.CacheTypeV is null);
+            if (llama.SwaFull)
+            {
+                settings.Add("swa_full", "on");
+            }
+        }
+
+        settings.AddHardware(parallel, request.Capacity);
 
         return new Estimate(
             ModelSummary.Of(request.Model),
             new Workload("inference", settings.ToImmutable()),
             devices,
             [.. warnings]);
+    }
+
+    /// <summary>
+    /// llama.cpp's KV cache for <paramref name="context"/> tokens shared by the parallel sequences. A quantised V cache
+    /// needs flash attention: without it llama.cpp falls back to f16 (src/llama-context.cpp), which the estimate follows.
+    /// </summary>
+    private static Term LlamaCppKv(ModelShape shape, long context, LlamaCppSettings s, List<EstimateWarning> notes)
+    {
+        var flash = s.FlashAttention ?? true;
+        var k = s.CacheTypeK ?? DataType.Fp16;
+        var v = s.CacheTypeV ?? DataType.Fp16;
+        if (!flash && v.Family == DataTypeFamily.BlockQuantized)
+        {
+            notes.Add(new("v_cache_needs_flash_attention", $"A {v.Name} V cache needs flash attention; without it llama.cpp keeps V in f16.", "cache_type_v"));
+            v = DataType.Fp16;
+        }
+
+        return KvCacheFormulas.LlamaCpp(shape, context, s.UBatch ?? LlamaCppSettings.DefaultUBatch, s.Sequences ?? 1, k, v, flash, s.SwaFull);
     }
 
     /// <summary>

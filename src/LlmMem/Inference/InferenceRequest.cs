@@ -11,6 +11,7 @@ namespace LlmMem.Inference;
 /// <param name="ContextTokens">Tokens per sequence (--context).</param>
 /// <param name="Batch">Sequences processed together (--batch).</param>
 /// <param name="Capacity">Memory of each GPU, when a GPU or a memory size was named.</param>
+/// <param name="LlamaCpp">llama.cpp's context options (ubatch, parallel sequences, cache types, flash attention).</param>
 public sealed record InferenceRequest(
     ModelSpec Model,
     InferenceEngine? Engine = null,
@@ -19,7 +20,8 @@ public sealed record InferenceRequest(
     long? ContextTokens = null,
     long? Batch = null,
     Parallelism? Parallelism = null,
-    DeviceCapacity? Capacity = null)
+    DeviceCapacity? Capacity = null,
+    LlamaCppSettings? LlamaCpp = null)
 {
     public const long DefaultContextTokens = 4096;
     public const long DefaultBatch = 1;

@@ -1,0 +1,25 @@
+using LlmMem.DataTypes;
+
+namespace LlmMem.Inference;
+
+/// <summary>llama.cpp's own context options that shape its buffers. Null means "llama.cpp's default".</summary>
+/// <param name="UBatch">Tokens per micro-batch (<c>-ub</c>, default 512).</param>
+/// <param name="Sequences">Parallel sequences sharing the cache (<c>-np</c>, default 1).</param>
+/// <param name="CacheTypeK">K cache type (<c>-ctk</c>, default f16).</param>
+/// <param name="CacheTypeV">V cache type (<c>-ctv</c>, default f16).</param>
+/// <param name="FlashAttention">Flash attention (<c>-fa on|off|auto</c>; auto counts as on, as llama.cpp enables it where the backend supports it).</param>
+/// <param name="SwaFull">Keep full-size caches for sliding-window layers (<c>--swa-full</c>).</param>
+public sealed record LlamaCppSettings(
+    long? UBatch = null,
+    int? Sequences = null,
+    DataType? CacheTypeK = null,
+    DataType? CacheTypeV = null,
+    bool? FlashAttention = null,
+    bool SwaFull = false)
+{
+    public const long DefaultUBatch = 512;
+
+    /// <summary>The K/V cache types llama.cpp accepts (common/arg.cpp kv_cache_types).</summary>
+    public static IReadOnlyList<DataType> CacheTypes { get; } =
+        [DataType.Fp32, DataType.Fp16, DataType.Bf16, DataType.Q8_0, DataType.Q4_0, DataType.Q4_1, DataType.IQ4_NL, DataType.Q5_0, DataType.Q5_1];
+}

@@ -1,0 +1,55 @@
+using System.Text.Json;
+
+namespace LlmMem.Cli.Tests;
+
+/// <summary>llama.cpp's own flag names shape the KV cache term.</summary>
+public class LlamaCppOptionsTests
+{
+    private static JsonElement KvTerm(params string[] args)
+    {
+        var (exit, output, error) = CliRunner.Run([.. args, "--format", "json"]);
+        Assert.True(exit == 0, error);
+        var json = JsonDocument.Parse(output).RootElement.Clone();
+        return json.GetProperty("devices")[0].GetProperty("terms").EnumerateArray().Single(t => t.GetProperty("id").GetString() == "kv_cache");
+    }
+
+    [Fact]
+    public void KvCache_Llama31_8B_At2048Tokens_Is256MiB() =>
+        // llama.cpp: "KV self size = 256.00 MiB" for Llama-3.1-8B at n_ctx 2048 (ground truth gt023): 32 × 2,048 × 8 × 128 × 2 × 2 B.
+        Assert.Equal(256L << 20, KvTerm("infer", "llama-3.1-8b", "--engine", "llamacpp", "-c", "2048").GetProperty("bytes").GetInt64());
+
+    [Fact]
+    public void QuantisedCacheTypes_UseTheirBlockSizes() =>
+        // 64 layers × 8,192 cells × 2 × 1,024 values as q8_0 (34 B per 32): 1,088 MiB, as llama.cpp printed for QwQ-32B (gt032).
+        Assert.Equal(1088L << 20, KvTerm("infer", "qwen2.5-32b", "--engine", "llamacpp", "--ctx-size", "8192", "-ctk", "q8_0", "-ctv", "q8_0").GetProperty("bytes").GetInt64());
+
+    [Fact]
+    public void QuantisedVCache_WithoutFlashAttention_FallsBackToF16()
+    {
+        var (_, output, _) = CliRunner.Run("infer", "llama-3.1-8b", "--engine", "llamacpp", "-c", "2048", "-ctv", "q4_0", "-fa", "off", "--format", "json");
+
+        using var json = JsonDocument.Parse(output);
+        Assert.Contains(json.RootElement.GetProperty("warnings").EnumerateArray(), w => w.GetProperty("code").GetString() == "v_cache_needs_flash_attention");
+        Assert.Equal(256L << 20, json.RootElement.GetProperty("devices")[0].GetProperty("terms")[1].GetProperty("bytes").GetInt64());
+    }
+
+    [Fact]
+    public void SlidingWindowLayers_KeepWindowPlusUbatchCells_UnlessSwaFull()
+    {
+        // gpt-oss-20b at 131,072 tokens, n_ubatch 2048: 3,072 MiB for the 12 full layers + 54 MiB for 12 × 2,304 sliding cells (gt020).
+        Assert.Equal(3126L << 20, KvTerm("infer", "gpt-oss-20b", "--engine", "llamacpp", "-c", "131072", "-ub", "2048").GetProperty("bytes").GetInt64());
+        Assert.Equal(6144L << 20, KvTerm("infer", "gpt-oss-20b", "--engine", "llamacpp", "-c", "131072", "--swa-full").GetProperty("bytes").GetInt64());
+    }
+
+    [Theory]
+    [InlineData("Unknown cache type 'q9_0'", "-ctk", "q9_0")]
+    [InlineData("Unknown --flash-attn 'maybe'. Valid: on, off, auto.", "-fa", "maybe")]
+    [InlineData("--parallel must be at least 1", "-np", "0")]
+    public void BadLlamaCppOptions_OneLineErrors(string message, string option, string value)
+    {
+        var (exit, _, error) = CliRunner.Run("infer", "llama-3.1-8b", "--engine", "llamacpp", option, value);
+
+        Assert.Equal(2, exit);
+        Assert.Contains(message, error);
+    }
+}
