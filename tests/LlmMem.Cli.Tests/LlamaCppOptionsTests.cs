@@ -52,4 +52,30 @@ public class LlamaCppOptionsTests
         Assert.Equal(2, exit);
         Assert.Contains(message, error);
     }
+
+    [Fact]
+    public void GpuLayers_PutTheRestOnTheHost()
+    {
+        var (exit, output, error) = CliRunner.Run("infer", "llama-3.1-8b", "--engine", "llamacpp", "--quant", "Q4_K_M", "-c", "8192", "-ngl", "20", "--format", "json");
+
+        Assert.True(exit == 0, error);
+        using var json = JsonDocument.Parse(output);
+        var devices = json.RootElement.GetProperty("devices").EnumerateArray().ToDictionary(d => d.GetProperty("name").GetString()!);
+        long Term(string device, string id) => devices[device].GetProperty("terms").EnumerateArray().Single(t => t.GetProperty("id").GetString() == id).GetProperty("bytes").GetInt64();
+        // 20 of 32 layers on the GPU: 20/32 of the 1 GiB KV cache at 8,192 tokens there, 12/32 on the host.
+        Assert.Equal(640L << 20, Term("gpu0", "kv_cache"));
+        Assert.Equal(384L << 20, Term("cpu", "kv_cache"));
+        // Nothing is lost: the two model buffers add up to the whole predicted file (4.58 GiB).
+        Assert.Equal(4_912_898_304L, Term("gpu0", "weights") + Term("cpu", "weights"));
+    }
+
+    [Fact]
+    public void NoKvOffload_KeepsTheCacheOnTheHost()
+    {
+        var (_, output, _) = CliRunner.Run("infer", "llama-3.1-8b", "--engine", "llamacpp", "-c", "2048", "-nkvo", "--format", "json");
+
+        using var json = JsonDocument.Parse(output);
+        var host = json.RootElement.GetProperty("devices").EnumerateArray().Single(d => d.GetProperty("name").GetString() == "cpu");
+        Assert.Contains(host.GetProperty("terms").EnumerateArray(), t => t.GetProperty("id").GetString() == "kv_cache" && t.GetProperty("bytes").GetInt64() == 256L << 20);
+    }
 }

@@ -33,13 +33,19 @@ internal static class InferCommand
         var cacheV = new Option<string?>("--cache-type-v", "-ctv") { Description = "llama.cpp: V cache type (a quantised V cache needs flash attention).", HelpName = "type" };
         var flash = new Option<string?>("--flash-attn", "-fa") { Description = "llama.cpp: flash attention on, off or auto (default auto, counted as on).", HelpName = "on|off|auto" };
         var swaFull = new Option<bool>("--swa-full") { Description = "llama.cpp: full-size caches for sliding-window layers." };
+        var gpuLayers = new Option<string?>("--n-gpu-layers", "-ngl", "--gpu-layers")
+        {
+            Description = "llama.cpp: layers offloaded to the GPU (default: all, and the output layer); the rest and the token embeddings stay in host RAM.",
+            HelpName = "n",
+        };
+        var noKvOffload = new Option<bool>("--no-kv-offload", "-nkvo") { Description = "llama.cpp: keep the whole KV cache in host RAM." };
 
         var command = new Command("infer", "Memory to run a model for inference, per GPU and term by term.");
         common.AddTo(command);
         command.Options.Add(engine);
         command.Options.Add(dtype);
         command.Options.Add(quant);
-        foreach (var option in new Option[] { ubatch, parallel, cacheK, cacheV, flash, swaFull })
+        foreach (var option in new Option[] { ubatch, parallel, cacheK, cacheV, flash, swaFull, gpuLayers, noKvOffload })
         {
             command.Options.Add(option);
         }
@@ -67,7 +73,9 @@ internal static class InferCommand
                         "off" or "0" or "false" => false,
                         var other => throw new UsageException($"Unknown --flash-attn '{other}'. Valid: on, off, auto."),
                     },
-                    result.GetValue(swaFull)));
+                    result.GetValue(swaFull),
+                    GpuLayers(result.GetValue(gpuLayers)),
+                    result.GetValue(noKvOffload)));
             var render = common.ReadRenderOptions(result);
             EstimateRenderer.Render(InferenceEstimator.Estimate(request), render, output);
             return ExitCodes.Ok;
@@ -76,6 +84,15 @@ internal static class InferCommand
     }
 
     internal delegate bool TryParser<T>(string? text, out T value, out string error);
+
+    /// <summary>-ngl N, where 0 is allowed (everything on the host) and llama.cpp's "all" spellings (999, -1) mean every layer.</summary>
+    private static int? GpuLayers(string? text) => text?.Trim() switch
+    {
+        null => null,
+        "-1" or "all" or "auto" => int.MaxValue / 2,
+        "0" => 0,
+        var n => (int)CommonOptions.ReadCount(n, "--n-gpu-layers", int.MaxValue / 2)!.Value,
+    };
 
     private static bool CacheType(string? text, out DataType type, out string error)
     {

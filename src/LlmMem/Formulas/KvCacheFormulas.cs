@@ -46,10 +46,12 @@ public static class KvCacheFormulas
         return (k.SizeOf(kElements).Bytes, v.SizeOf(vElements).Bytes);
     }
 
-    /// <summary>The whole cache: Σ over layers of cells × (K + V bytes per cell).</summary>
-    public static Term LlamaCpp(ModelShape shape, long context, long ubatch, int sequences, DataType k, DataType v, bool flashAttention, bool swaFull)
+    /// <summary>The whole cache, or the layers <paramref name="includeLayer"/> keeps: Σ over layers of cells × (K + V bytes per cell).</summary>
+    public static Term LlamaCpp(ModelShape shape, long context, long ubatch, int sequences, DataType k, DataType v, bool flashAttention, bool swaFull,
+        Func<int, bool>? includeLayer = null)
     {
         var groups = shape.Layers
+            .Where((_, i) => includeLayer?.Invoke(i) ?? true)
             .Select(l => (Cells: Cells(l.Attention, context, ubatch, sequences, flashAttention, swaFull), PerCell: BytesPerCell(l.Attention, k, v)))
             .GroupBy(x => x)
             .Select(g => (g.Key.Cells, g.Key.PerCell.K, g.Key.PerCell.V, Layers: g.Count()))
@@ -57,7 +59,7 @@ public static class KvCacheFormulas
         var bytes = groups.Aggregate(ByteSize.Zero, (sum, g) => sum + ByteSize.FromBytes(checked(g.Layers * g.Cells * (g.K + g.V))));
         return new Term(TermId.KvCache, $"KV cache (K {k.Name}, V {v.Name})", bytes,
             "llama.cpp src/llama-kv-cache.cpp: K and V per layer; src/llama-kv-cache-iswa.cpp: sliding-window cells",
-            () => string.Join(" + ", groups.Select(g =>
+            () => groups.Length == 0 ? "no layers here" : string.Join(" + ", groups.Select(g =>
                 $"{g.Layers} layers × {FormulaText.Count(g.Cells)} cells × ({FormulaText.Count(g.K)} B K + {FormulaText.Count(g.V)} B V)")));
     }
 

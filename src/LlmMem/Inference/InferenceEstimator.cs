@@ -5,6 +5,7 @@ using LlmMem.Formulas;
 using LlmMem.Hardware;
 using LlmMem.Models;
 using LlmMem.Quantization;
+using LlmMem.Units;
 
 namespace LlmMem.Inference;
 
@@ -25,22 +26,30 @@ public static class InferenceEstimator
         var batch = request.Batch ?? InferenceRequest.DefaultBatch;
         var parameters = request.Model.Parameters;
 
-        var terms = ImmutableArray.CreateBuilder<Term>();
-        terms.Add(WeightsTerm(request, shape, weightType, parallel));
         var llama = request.LlamaCpp ?? new LlamaCppSettings();
         var kvNotes = new List<EstimateWarning>();
-        if (engine == InferenceEngine.LlamaCpp && shape is not null)
+        ImmutableArray<DeviceEstimate> devices;
+        if (engine == InferenceEngine.LlamaCpp && shape is not null && parallel.Gpus == 1)
         {
-            terms.Add(LlamaCppKv(shape, context, llama, kvNotes).DivideOver(parallel.ModelShards));
+            devices = LlamaCppDevices(request, shape, context, llama, kvNotes);
         }
-
-        // The article's question is "how big are the weights"; a CUDA context belongs to a concrete engine or card.
-        if (request.Engine is not null || request.Capacity is not null)
+        else
         {
-            terms.Add(CudaContextFormulas.CudaContext(engine.CudaContext, engine.Name, engine.CudaContextSource));
-        }
+            var terms = ImmutableArray.CreateBuilder<Term>();
+            terms.Add(WeightsTerm(request, shape, weightType, parallel));
+            if (engine == InferenceEngine.LlamaCpp && shape is not null)
+            {
+                terms.Add(LlamaCppKv(shape, context, llama, kvNotes).DivideOver(parallel.ModelShards));
+            }
 
-        var devices = DeviceLayout.IdenticalGpus(parallel.Gpus, terms.ToImmutable(), request.Capacity);
+            // The article's question is "how big are the weights"; a CUDA context belongs to a concrete engine or card.
+            if (request.Engine is not null || request.Capacity is not null)
+            {
+                terms.Add(CudaContextFormulas.CudaContext(engine.CudaContext, engine.Name, engine.CudaContextSource));
+            }
+
+            devices = DeviceLayout.IdenticalGpus(parallel.Gpus, terms.ToImmutable(), request.Capacity);
+        }
 
         var warnings = new List<EstimateWarning>(request.Model.Notes);
         warnings.AddRange(kvNotes);
@@ -85,6 +94,16 @@ public static class InferenceEstimator
             {
                 settings.Add("swa_full", "on");
             }
+
+            if (shape is not null)
+            {
+                settings.Add("n_gpu_layers", llama.GpuLayers ?? shape.LayerCount + 1, llama.GpuLayers is null);
+            }
+
+            if (llama.NoKvOffload)
+            {
+                settings.Add("no_kv_offload", "on");
+            }
         }
 
         settings.AddHardware(parallel, request.Capacity);
@@ -97,10 +116,48 @@ public static class InferenceEstimator
     }
 
     /// <summary>
+    /// llama.cpp on one GPU: every tensor of the GGUF (read, or predicted for the requested file type) placed by
+    /// <c>-ngl</c>; the KV cache of each layer beside its layer (or all on the host with <c>-nkvo</c>).
+    /// </summary>
+    private static ImmutableArray<DeviceEstimate> LlamaCppDevices(InferenceRequest request, ModelShape shape, long context, LlamaCppSettings llama,
+        List<EstimateWarning> notes)
+    {
+        ImmutableArray<PlacedTensor> tensors;
+        string what;
+        if (request.Model.Stored is { Format: "gguf" } gguf && request.Quantization is null)
+        {
+            tensors = [.. gguf.Tensors.Select(t => new PlacedTensor(t.Name, t.Bytes))];
+            what = "as stored";
+        }
+        else
+        {
+            var fileType = request.Quantization?.FileType
+                ?? (request.Quantization is { } q ? new LlamaFileType(q.WeightType.Name, -1, q.WeightType) : FileTypeOf(request.Dtype ?? shape.StoredDtype));
+            var prediction = GgufSizePredictor.Predict(shape, fileType);
+            tensors = [.. prediction.Tensors.Select(t => new PlacedTensor(t.Tensor.Name, t.Bytes))];
+            what = fileType.Name;
+        }
+
+        var placement = new LlamaCppPlacement(shape.LayerCount, llama.GpuLayers ?? shape.LayerCount + 1);
+        var (gpuWeights, hostWeights) = placement.Weights(tensors, what);
+        var gpuKv = LlamaCppKv(shape, context, llama, notes, i => !llama.NoKvOffload && placement.OnGpu(i));
+        var hostKv = LlamaCppKv(shape, context, llama, [], i => llama.NoKvOffload || !placement.OnGpu(i));
+        var engine = InferenceEngine.LlamaCpp;
+        var gpu = new DeviceEstimate("gpu0",
+            [gpuWeights, gpuKv, CudaContextFormulas.CudaContext(engine.CudaContext, engine.Name, engine.CudaContextSource)], request.Capacity);
+        var host = new DeviceEstimate("cpu", [.. new[] { hostWeights, hostKv }.Where(t => t.Bytes > ByteSize.Zero)]);
+        return host.Terms.IsEmpty ? [gpu] : [gpu, host];
+    }
+
+    /// <summary>The llama.cpp file type that keeps a dtype unquantised.</summary>
+    private static LlamaFileType FileTypeOf(DataType dtype) =>
+        LlamaFileType.All.FirstOrDefault(f => f.DefaultType == dtype && f.DefaultType.Family != DataTypeFamily.BlockQuantized) ?? LlamaFileType.Find("F16")!;
+
+    /// <summary>
     /// llama.cpp's KV cache for <paramref name="context"/> tokens shared by the parallel sequences. A quantised V cache
     /// needs flash attention: without it llama.cpp falls back to f16 (src/llama-context.cpp), which the estimate follows.
     /// </summary>
-    private static Term LlamaCppKv(ModelShape shape, long context, LlamaCppSettings s, List<EstimateWarning> notes)
+    private static Term LlamaCppKv(ModelShape shape, long context, LlamaCppSettings s, List<EstimateWarning> notes, Func<int, bool>? includeLayer = null)
     {
         var flash = s.FlashAttention ?? true;
         var k = s.CacheTypeK ?? DataType.Fp16;
@@ -111,7 +168,7 @@ public static class InferenceEstimator
             v = DataType.Fp16;
         }
 
-        return KvCacheFormulas.LlamaCpp(shape, context, s.UBatch ?? LlamaCppSettings.DefaultUBatch, s.Sequences ?? 1, k, v, flash, s.SwaFull);
+        return KvCacheFormulas.LlamaCpp(shape, context, s.UBatch ?? LlamaCppSettings.DefaultUBatch, s.Sequences ?? 1, k, v, flash, s.SwaFull, includeLayer);
     }
 
     /// <summary>

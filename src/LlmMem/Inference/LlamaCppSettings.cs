@@ -9,13 +9,17 @@ namespace LlmMem.Inference;
 /// <param name="CacheTypeV">V cache type (<c>-ctv</c>, default f16).</param>
 /// <param name="FlashAttention">Flash attention (<c>-fa on|off|auto</c>; auto counts as on, as llama.cpp enables it where the backend supports it).</param>
 /// <param name="SwaFull">Keep full-size caches for sliding-window layers (<c>--swa-full</c>).</param>
+/// <param name="GpuLayers">Layers offloaded to the GPU (<c>-ngl</c>); null: all of them and the output layer.</param>
+/// <param name="NoKvOffload">Keep the whole KV cache in host memory (<c>-nkvo</c>).</param>
 public sealed record LlamaCppSettings(
     long? UBatch = null,
     int? Sequences = null,
     DataType? CacheTypeK = null,
     DataType? CacheTypeV = null,
     bool? FlashAttention = null,
-    bool SwaFull = false)
+    bool SwaFull = false,
+    int? GpuLayers = null,
+    bool NoKvOffload = false)
 {
     public const long DefaultUBatch = 512;
 

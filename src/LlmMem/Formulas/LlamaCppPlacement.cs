@@ -1,0 +1,60 @@
+using System.Collections.Immutable;
+using LlmMem.DataTypes;
+using LlmMem.Estimates;
+using LlmMem.Models;
+using LlmMem.Units;
+
+namespace LlmMem.Formulas;
+
+/// <summary>A tensor to place: its GGUF name and exact bytes.</summary>
+public sealed record PlacedTensor(string Name, ByteSize Bytes);
+
+/// <summary>
+/// Where llama.cpp puts each tensor with <c>-ngl N</c> on one GPU (src/llama-model.cpp load_tensors): the input layer
+/// (token embeddings) always stays on the CPU; of the L repeating layers the last N go to the GPU
+/// (i_gpu_start = max(L − N, 0)); the output layer (output norm and head) goes too only when N ≥ L + 1.
+/// </summary>
+public sealed class LlamaCppPlacement(int layers, int gpuLayers)
+{
+    public int Layers { get; } = layers;
+
+    /// <summary>The first repeating layer on the GPU.</summary>
+    public int FirstGpuLayer { get; } = Math.Max(layers - gpuLayers, 0);
+
+    private readonly int offloaded = Math.Min(gpuLayers, layers + 1);
+
+    /// <summary>True when layer <paramref name="layer"/> (0 … L − 1, or L for the output layer) sits on the GPU.</summary>
+    public bool OnGpu(int layer) => layer >= FirstGpuLayer && layer - FirstGpuLayer < offloaded;
+
+    public bool OutputOnGpu => OnGpu(Layers);
+
+    /// <summary>The layer of a GGUF tensor: "blk.N.…" → N; output tensors → L; input tensors (embeddings) → −1.</summary>
+    public int LayerOf(string name)
+    {
+        if (name.StartsWith("blk.", StringComparison.Ordinal))
+        {
+            var end = name.IndexOf('.', 4);
+            return int.Parse(name.AsSpan(4, end - 4), System.Globalization.CultureInfo.InvariantCulture);
+        }
+
+        return name.StartsWith("output", StringComparison.Ordinal) ? Layers : -1;
+    }
+
+    public bool OnGpu(PlacedTensor tensor) => LayerOf(tensor.Name) is var layer && layer >= 0 && OnGpu(layer);
+
+    /// <summary>Model buffer bytes on the GPU and on the host, as llama.cpp's "model buffer size" lines add up per device.</summary>
+    public (Term Gpu, Term Host) Weights(ImmutableArray<PlacedTensor> tensors, string what)
+    {
+        var gpu = tensors.Where(OnGpu).ToList();
+        var host = tensors.Where(t => !OnGpu(t)).ToList();
+        var gpuBytes = gpu.Aggregate(ByteSize.Zero, (s, t) => s + t.Bytes);
+        var hostBytes = host.Aggregate(ByteSize.Zero, (s, t) => s + t.Bytes);
+        var layersText = FirstGpuLayer >= Layers ? "no layers" : $"layers {FirstGpuLayer}–{Layers - 1}";
+        const string source = "llama.cpp src/llama-model.cpp load_tensors: input layer on the CPU, the last -ngl layers (and the output layer when -ngl > layers) on the GPU";
+        return (
+            new Term(TermId.Weights, $"Model buffer ({what})", gpuBytes, source,
+                () => $"{gpu.Count} tensors of {layersText}{(OutputOnGpu ? " and the output layer" : "")}"),
+            new Term(TermId.Weights, $"Model buffer ({what})", hostBytes, source,
+                () => $"{host.Count} tensors: token embeddings{(FirstGpuLayer > 0 ? $", layers 0–{Math.Min(FirstGpuLayer, Layers) - 1}" : "")}{(OutputOnGpu ? "" : ", the output layer")}"));
+    }
+}
