@@ -21,6 +21,7 @@ public static class CliApp
             InspectCommand.Create(output),
             ModelsCommand.Create(output),
             QuantsCommand.Create(output),
+            ValidateCommand.Create(output),
             DtypesCommand.Create(output),
         };
 

@@ -64,5 +64,6 @@ internal sealed record DataTypeJson(string Name, int? GgmlId, string Family, int
 [JsonSerializable(typeof(List<DataTypeJson>))]
 [JsonSerializable(typeof(InspectJson))]
 [JsonSerializable(typeof(LlmMem.Cli.Commands.QuantsJson))]
+[JsonSerializable(typeof(LlmMem.Cli.Commands.ValidationJson))]
 [JsonSerializable(typeof(List<CatalogModelJson>))]
 internal sealed partial class LlmMemJsonContext : JsonSerializerContext;

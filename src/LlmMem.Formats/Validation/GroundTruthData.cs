@@ -1,0 +1,35 @@
+namespace LlmMem.Formats.Validation;
+
+/// <summary>Where ground-truth cases come from: the copy embedded in llmem, or a file or folder in the same format.</summary>
+public static class GroundTruthData
+{
+    /// <summary>The embedded llama.cpp cases (data/groundtruth/llamacpp.jsonl at build time).</summary>
+    public static IEnumerable<string> EmbeddedLlamaCpp()
+    {
+        using var stream = typeof(GroundTruthData).Assembly.GetManifestResourceStream("groundtruth/llamacpp.jsonl")
+            ?? throw new InvalidOperationException("the ground-truth resource is missing from the build");
+        using var reader = new StreamReader(stream);
+        return reader.ReadToEnd().Split('\n');
+    }
+
+    /// <summary>The llama.cpp cases of a .jsonl file, or of every *llamacpp*.jsonl file in a folder.</summary>
+    public static IEnumerable<string> LlamaCppFrom(string path)
+    {
+        var files = Directory.Exists(path)
+            ? Directory.GetFiles(path, "*llamacpp*.jsonl").Order(StringComparer.Ordinal).ToArray()
+            : File.Exists(path) ? [path] : throw new ModelFormatException(path, "no such file or folder.");
+        if (files.Length == 0)
+        {
+            throw new ModelFormatException(path, "this folder has no *llamacpp*.jsonl file.");
+        }
+
+        try
+        {
+            return [.. files.SelectMany(File.ReadLines)];
+        }
+        catch (IOException e)
+        {
+            throw new ModelFormatException(path, $"cannot be read ({e.Message}).");
+        }
+    }
+}
