@@ -22,6 +22,7 @@ public static class CliApp
             ModelsCommand.Create(output),
             QuantsCommand.Create(output),
             ValidateCommand.Create(output),
+            GpusCommand.Create(output),
             DtypesCommand.Create(output),
         };
 

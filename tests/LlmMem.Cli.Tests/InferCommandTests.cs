@@ -90,7 +90,7 @@ public class InferCommandTests
     {
         var (_, output, _) = CliRunner.Run("infer", "70B", "--gpu", "rtx-4090");
 
-        Assert.Contains("Capacity: NVIDIA GeForce RTX 4090 24GB", output);
+        Assert.Contains("Capacity: NVIDIA GeForce RTX 4090", output);
         Assert.Contains("Does not fit, short by", output);
         Assert.Contains("warning (exceeds_capacity)", output);
     }

@@ -3,6 +3,7 @@ using System.Globalization;
 using LlmMem.Cli.Rendering;
 using LlmMem.Estimates;
 using LlmMem.Formats;
+using LlmMem.Formats.Hardware;
 using LlmMem.Hardware;
 using LlmMem.Models;
 using LlmMem.Units;
@@ -40,7 +41,7 @@ internal sealed class CommonOptions
 
     public Option<string?> Gpu { get; } = new("--gpu")
     {
-        Description = $"A GPU from the catalog: {string.Join(", ", GpuCatalog.All.Select(g => g.Slug))} (aliases such as h100, rtx-4090).",
+        Description = "A GPU from the catalog ('llmem gpus'): h100, h200, a100-80gb, l40s, rtx-4090, rtx-5090, mi300x, m4-max …",
         HelpName = "name",
     };
 
@@ -166,7 +167,7 @@ internal sealed class CommonOptions
         return (gpu, memory) switch
         {
             (null, null) => null,
-            ({ } g, null) => new DeviceCapacity(g.Name, g.Memory, g.MemorySource),
+            ({ } g, null) => new DeviceCapacity(g.Name, g.Usable, g.UsableSource),
             (null, { } m) => new DeviceCapacity($"a {m.Format(UnitSystem.Iec)} GPU", m, "--gpu-memory"),
             ({ } g, { } m) => new DeviceCapacity($"{g.Name} capped at {m.Format(UnitSystem.Iec)}", m, "--gpu-memory"),
         };

@@ -65,5 +65,6 @@ internal sealed record DataTypeJson(string Name, int? GgmlId, string Family, int
 [JsonSerializable(typeof(InspectJson))]
 [JsonSerializable(typeof(LlmMem.Cli.Commands.QuantsJson))]
 [JsonSerializable(typeof(LlmMem.Cli.Commands.ValidationJson))]
+[JsonSerializable(typeof(List<LlmMem.Cli.Commands.GpuJson>))]
 [JsonSerializable(typeof(List<CatalogModelJson>))]
 internal sealed partial class LlmMemJsonContext : JsonSerializerContext;

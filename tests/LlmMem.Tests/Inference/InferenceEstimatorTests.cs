@@ -12,6 +12,11 @@ namespace LlmMem.Tests.Inference;
 
 public class InferenceEstimatorTests
 {
+    /// <summary>nvidia-smi totals: H100 80GB HBM3 81,559 MiB; RTX 4090 24,564 MiB (shared/REFERENCES.md).</summary>
+    private static readonly DeviceCapacity H100 = new("NVIDIA H100 SXM5 80GB", ByteSize.FromMiB(81_559), "nvidia-smi");
+
+    private static readonly DeviceCapacity Rtx4090 = new("NVIDIA GeForce RTX 4090", ByteSize.FromMiB(24_564), "nvidia-smi");
+
     private static ModelSpec Model(long parameters) => new($"{parameters}", ParameterCount.Of(parameters));
 
     private static Estimate Estimate(long parameters, DataType? dtype = null, string? quant = null, InferenceEngine? engine = null,
@@ -91,8 +96,7 @@ public class InferenceEstimatorTests
         var llama = Estimate(8_000_000_000, engine: InferenceEngine.LlamaCpp).Devices[0].Find(TermId.CudaContext);
         Assert.Equal(457L * 1024 * 1024, llama?.Bytes.Bytes); // Ollama's cudaMinimumMemory
 
-        var gpu = GpuCatalog.Find("h100")!;
-        var onGpu = Estimate(8_000_000_000, capacity: new DeviceCapacity(gpu.Name, gpu.Memory, gpu.MemorySource));
+        var onGpu = Estimate(8_000_000_000, capacity: H100);
         Assert.NotNull(onGpu.Devices[0].Find(TermId.CudaContext));
     }
 
@@ -111,8 +115,7 @@ public class InferenceEstimatorTests
     [Fact]
     public void TooBigForTheGpu_WarnsOnTheGpuField()
     {
-        var gpu = GpuCatalog.Find("rtx-4090")!;
-        var capacity = new DeviceCapacity(gpu.Name, gpu.Memory, gpu.MemorySource);
+        var capacity = Rtx4090;
 
         var tooBig = Estimate(70_000_000_000, DataType.Bf16, capacity: capacity);
         var fits = Estimate(8_000_000_000, quant: "Q4_K_M", capacity: capacity);
