@@ -39,13 +39,14 @@ internal static class InferCommand
             HelpName = "n",
         };
         var noKvOffload = new Option<bool>("--no-kv-offload", "-nkvo") { Description = "llama.cpp: keep the whole KV cache in host RAM." };
+        var embeddings = new Option<bool>("--embedding", "--embeddings") { Description = "llama.cpp: also output embeddings (adds n_embd floats to the output buffer)." };
 
         var command = new Command("infer", "Memory to run a model for inference, per GPU and term by term.");
         common.AddTo(command);
         command.Options.Add(engine);
         command.Options.Add(dtype);
         command.Options.Add(quant);
-        foreach (var option in new Option[] { ubatch, parallel, cacheK, cacheV, flash, swaFull, gpuLayers, noKvOffload })
+        foreach (var option in new Option[] { ubatch, parallel, cacheK, cacheV, flash, swaFull, gpuLayers, noKvOffload, embeddings })
         {
             command.Options.Add(option);
         }
@@ -75,7 +76,8 @@ internal static class InferCommand
                     },
                     result.GetValue(swaFull),
                     GpuLayers(result.GetValue(gpuLayers)),
-                    result.GetValue(noKvOffload)));
+                    result.GetValue(noKvOffload),
+                    result.GetValue(embeddings)));
             var render = common.ReadRenderOptions(result);
             EstimateRenderer.Render(InferenceEstimator.Estimate(request), render, output);
             return ExitCodes.Ok;

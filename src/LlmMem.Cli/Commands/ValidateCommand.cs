@@ -103,7 +103,8 @@ internal static class ValidateCommand
         md.AppendLine("(see its README). \"Exact\" means within the rounding of the logged figure (llama.cpp prints MiB with two decimals).");
         md.AppendLine("The weights are compared with llama.cpp's \"model size\" line, predicted for the case's file type from the catalog");
         md.AppendLine("model with the same geometry; the KV cache is rebuilt from the case's geometry and context settings.");
-        md.AppendLine("Compute and output buffers, vLLM and training are not validated yet.");
+        md.AppendLine("The output buffer is n_vocab (+ n_embd with --embedding, which Ollama's runner passes) fp32 values per sequence.");
+        md.AppendLine("Compute buffers, vLLM and training are not validated yet.");
         md.AppendLine();
         md.AppendLine("| Engine | Group | Term | Cases | Exact | Median abs. error | p90 abs. error |");
         md.AppendLine("|---|---|---|---:|---:|---:|---:|");

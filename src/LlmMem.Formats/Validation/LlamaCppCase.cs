@@ -73,6 +73,17 @@ internal sealed partial class LlamaCppCase(JsonElement root)
         return sizes.Count == 0 ? null : (sizes.Sum(), sizes.Count);
     }
 
+    /// <summary>The "output buffer size = X MiB" lines: their sum and count.</summary>
+    public (double MiB, int Lines)? OutputMiB()
+    {
+        var sizes = OutputLine().Matches(Log).Select(m => double.Parse(m.Groups["n"].Value, CultureInfo.InvariantCulture)).ToList();
+        return sizes.Count == 0 ? null : (sizes.Sum(), sizes.Count);
+    }
+
+    /// <summary>Whether the run output embeddings: its command line says --embedding, or it is Ollama's runner (which passes it).</summary>
+    public bool Embeddings => (ContextText("cmdline") ?? "").Contains("--embedding", StringComparison.Ordinal)
+        || (Text("engine") + " " + Text("llama_cpp_version_hint")).Contains("ollama", StringComparison.OrdinalIgnoreCase);
+
     /// <summary>The "model size" / "file size" line: bytes, and half a unit of its last printed digit.</summary>
     public (double Bytes, double Precision)? ModelSize()
     {
@@ -116,6 +127,9 @@ internal sealed partial class LlamaCppCase(JsonElement root)
 
     [GeneratedRegex(@"(?:KV self size|llama_kv_cache(?:_unified)?: size)\s*=\s*(?<n>[0-9.]+) MiB")]
     private static partial Regex KvLine();
+
+    [GeneratedRegex(@"output buffer size\s*=\s*(?<n>[0-9.]+) MiB")]
+    private static partial Regex OutputLine();
 
     [GeneratedRegex(@"(?:model|file) size\s*=\s*(?<n>[0-9.]+) (?<u>MiB|GiB)")]
     private static partial Regex SizeLine();

@@ -57,6 +57,12 @@ public static class LlamaCppValidator
             reasons.Add("no KV buffer line in the log");
         }
 
+        if (c.OutputMiB() is { } output)
+        {
+            var estimate = LlamaCppPlacement.OutputBuffer(ShapeFromMeta(c), (int)(c.ContextLong("n_seq_max") ?? 1), c.Embeddings);
+            comparisons.Add(new Comparison("output_buffer", (long)Math.Round(output.MiB * 1048576), estimate.Bytes.Bytes, 0.005 * 1048576 * output.Lines));
+        }
+
         if (c.ModelSize() is { } size)
         {
             var fileType = c.FileType();

@@ -57,4 +57,17 @@ public sealed class LlamaCppPlacement(int layers, int gpuLayers)
             new Term(TermId.Weights, $"Model buffer ({what})", hostBytes, source,
                 () => $"{host.Count} tensors: token embeddings{(FirstGpuLayer > 0 ? $", layers 0–{Math.Min(FirstGpuLayer, Layers) - 1}" : "")}{(OutputOnGpu ? "" : ", the output layer")}"));
     }
+
+    /// <summary>
+    /// The output buffer llama.cpp reserves in host memory: n_vocab logits (and n_embd embeddings with --embedding) as
+    /// fp32 for each of max(1, n_seq_max) outputs (src/llama-context.cpp output_reserve).
+    /// Example: Llama-3.1-8B, one sequence: 128,256 × 4 B = 0.49 MiB.
+    /// </summary>
+    public static Term OutputBuffer(ModelShape shape, int sequences, bool embeddings)
+    {
+        var perOutput = checked(shape.VocabSize + (embeddings ? shape.HiddenSize : 0));
+        var bytes = ByteSize.FromBytes(checked(perOutput * 4 * Math.Max(1, sequences)));
+        return new Term(TermId.OutputBuffer, "Output buffer (logits)", bytes, "llama.cpp src/llama-context.cpp output_reserve",
+            () => $"({FormulaText.Count(shape.VocabSize)} logits{(embeddings ? $" + {FormulaText.Count(shape.HiddenSize)} embeddings" : "")}) × 4 B × {Math.Max(1, sequences)} sequence(s)");
+    }
 }

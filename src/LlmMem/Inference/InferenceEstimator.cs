@@ -59,7 +59,7 @@ public static class InferenceEstimator
                 $"A bare parameter count gives the weights only: the KV cache for {SettingsBuilder.Thousands(context)} tokens × batch {SettingsBuilder.Thousands(batch)} and the activations need the model's architecture.",
                 "model")
             : kvModelled
-                ? new("not_yet_modelled", "llama.cpp's compute and output buffers are not modelled yet: expect a few hundred MiB more per device.", "engine")
+                ? new("not_yet_modelled", "llama.cpp's compute buffers are not modelled yet: expect a few hundred MiB more per device.", "engine")
                 : new("not_yet_modelled",
                     $"This estimate has the weights only: the KV cache for {SettingsBuilder.Thousands(context)} tokens × batch {SettingsBuilder.Thousands(batch)}, activations and engine buffers are not modelled yet for {engine.Name}.",
                     "engine"));
@@ -145,8 +145,9 @@ public static class InferenceEstimator
         var engine = InferenceEngine.LlamaCpp;
         var gpu = new DeviceEstimate("gpu0",
             [gpuWeights, gpuKv, CudaContextFormulas.CudaContext(engine.CudaContext, engine.Name, engine.CudaContextSource)], request.Capacity);
-        var host = new DeviceEstimate("cpu", [.. new[] { hostWeights, hostKv }.Where(t => t.Bytes > ByteSize.Zero)]);
-        return host.Terms.IsEmpty ? [gpu] : [gpu, host];
+        var output = LlamaCppPlacement.OutputBuffer(shape, llama.Sequences ?? 1, llama.Embeddings);
+        var host = new DeviceEstimate("cpu", [.. new[] { hostWeights, hostKv }.Where(t => t.Bytes > ByteSize.Zero), output]);
+        return [gpu, host];
     }
 
     /// <summary>The llama.cpp file type that keeps a dtype unquantised.</summary>

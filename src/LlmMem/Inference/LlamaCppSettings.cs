@@ -11,6 +11,7 @@ namespace LlmMem.Inference;
 /// <param name="SwaFull">Keep full-size caches for sliding-window layers (<c>--swa-full</c>).</param>
 /// <param name="GpuLayers">Layers offloaded to the GPU (<c>-ngl</c>); null: all of them and the output layer.</param>
 /// <param name="NoKvOffload">Keep the whole KV cache in host memory (<c>-nkvo</c>).</param>
+/// <param name="Embeddings">Also output embeddings (<c>--embedding</c>; Ollama's runner enables it).</param>
 public sealed record LlamaCppSettings(
     long? UBatch = null,
     int? Sequences = null,
@@ -19,7 +20,8 @@ public sealed record LlamaCppSettings(
     bool? FlashAttention = null,
     bool SwaFull = false,
     int? GpuLayers = null,
-    bool NoKvOffload = false)
+    bool NoKvOffload = false,
+    bool Embeddings = false)
 {
     public const long DefaultUBatch = 512;
 
