@@ -78,4 +78,21 @@ public class LlamaCppOptionsTests
         var host = json.RootElement.GetProperty("devices").EnumerateArray().Single(d => d.GetProperty("name").GetString() == "cpu");
         Assert.Contains(host.GetProperty("terms").EnumerateArray(), t => t.GetProperty("id").GetString() == "kv_cache" && t.GetProperty("bytes").GetInt64() == 256L << 20);
     }
+
+    [Fact]
+    public void CpuMoe_KeepsTheFirstLayersExpertsOnTheHost()
+    {
+        long Weights(string device, params string[] extra)
+        {
+            var (_, output, _) = CliRunner.Run(["infer", "qwen3-30b-a3b", "--engine", "llamacpp", "--quant", "Q4_K_M", .. extra, "--format", "json"]);
+            using var json = JsonDocument.Parse(output);
+            return json.RootElement.GetProperty("devices").EnumerateArray().Single(d => d.GetProperty("name").GetString() == device)
+                .GetProperty("terms").EnumerateArray().Single(t => t.GetProperty("id").GetString() == "weights").GetProperty("bytes").GetInt64();
+        }
+
+        var moved = Weights("cpu", "--n-cpu-moe", "24") - Weights("cpu");
+        // Qwen3-30B-A3B Q4_K_M: each layer's 128 experts (gate, up, down of 768 × 2,048) move; half the 48 layers' expert bytes.
+        Assert.Equal(Weights("gpu0") - Weights("gpu0", "--n-cpu-moe", "24"), moved);
+        Assert.InRange(moved, 7_000_000_000L, 9_000_000_000L);
+    }
 }

@@ -39,6 +39,7 @@ internal static class InferCommand
             HelpName = "n",
         };
         var noKvOffload = new Option<bool>("--no-kv-offload", "-nkvo") { Description = "llama.cpp: keep the whole KV cache in host RAM." };
+        var cpuMoe = new Option<string?>("--n-cpu-moe", "-ncmoe") { Description = "llama.cpp: keep the experts of the first N layers in host RAM.", HelpName = "n" };
         var embeddings = new Option<bool>("--embedding", "--embeddings") { Description = "llama.cpp: also output embeddings (adds n_embd floats to the output buffer)." };
 
         var command = new Command("infer", "Memory to run a model for inference, per GPU and term by term.");
@@ -46,7 +47,7 @@ internal static class InferCommand
         command.Options.Add(engine);
         command.Options.Add(dtype);
         command.Options.Add(quant);
-        foreach (var option in new Option[] { ubatch, parallel, cacheK, cacheV, flash, swaFull, gpuLayers, noKvOffload, embeddings })
+        foreach (var option in new Option[] { ubatch, parallel, cacheK, cacheV, flash, swaFull, gpuLayers, noKvOffload, embeddings, cpuMoe })
         {
             command.Options.Add(option);
         }
@@ -77,7 +78,8 @@ internal static class InferCommand
                     result.GetValue(swaFull),
                     GpuLayers(result.GetValue(gpuLayers)),
                     result.GetValue(noKvOffload),
-                    result.GetValue(embeddings)));
+                    result.GetValue(embeddings),
+                    (int)(CommonOptions.ReadCount(result.GetValue(cpuMoe), "--n-cpu-moe", 100_000) ?? 0)));
             var render = common.ReadRenderOptions(result);
             EstimateRenderer.Render(InferenceEstimator.Estimate(request), render, output);
             return ExitCodes.Ok;

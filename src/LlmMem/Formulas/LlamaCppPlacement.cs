@@ -14,7 +14,11 @@ public sealed record PlacedTensor(string Name, ByteSize Bytes);
 /// (token embeddings) always stays on the CPU; of the L repeating layers the last N go to the GPU
 /// (i_gpu_start = max(L − N, 0)); the output layer (output norm and head) goes too only when N ≥ L + 1.
 /// </summary>
-public sealed class LlamaCppPlacement(int layers, int gpuLayers)
+/// <remarks>
+/// <c>--n-cpu-moe N</c> (common/arg.cpp) overrides the buffer of the expert tensors (<c>ffn_*_exps</c>) of layers 0 … N − 1
+/// to the CPU, whatever -ngl says.
+/// </remarks>
+public sealed class LlamaCppPlacement(int layers, int gpuLayers, int cpuMoeLayers = 0)
 {
     public int Layers { get; } = layers;
 
@@ -40,7 +44,9 @@ public sealed class LlamaCppPlacement(int layers, int gpuLayers)
         return name.StartsWith("output", StringComparison.Ordinal) ? Layers : -1;
     }
 
-    public bool OnGpu(PlacedTensor tensor) => LayerOf(tensor.Name) is var layer && layer >= 0 && OnGpu(layer);
+    public bool OnGpu(PlacedTensor tensor) =>
+        LayerOf(tensor.Name) is var layer && layer >= 0 && OnGpu(layer)
+        && !(layer < cpuMoeLayers && tensor.Name.Contains("_exps", StringComparison.Ordinal));
 
     /// <summary>Model buffer bytes on the GPU and on the host, as llama.cpp's "model buffer size" lines add up per device.</summary>
     public (Term Gpu, Term Host) Weights(ImmutableArray<PlacedTensor> tensors, string what)
@@ -55,7 +61,7 @@ public sealed class LlamaCppPlacement(int layers, int gpuLayers)
             new Term(TermId.Weights, $"Model buffer ({what})", gpuBytes, source,
                 () => $"{gpu.Count} tensors of {layersText}{(OutputOnGpu ? " and the output layer" : "")}"),
             new Term(TermId.Weights, $"Model buffer ({what})", hostBytes, source,
-                () => $"{host.Count} tensors: token embeddings{(FirstGpuLayer > 0 ? $", layers 0–{Math.Min(FirstGpuLayer, Layers) - 1}" : "")}{(OutputOnGpu ? "" : ", the output layer")}"));
+                () => $"{host.Count} tensors: token embeddings{(FirstGpuLayer > 0 ? $", layers 0–{Math.Min(FirstGpuLayer, Layers) - 1}" : "")}{(OutputOnGpu ? "" : ", the output layer")}{(cpuMoeLayers > 0 ? $", the experts of layers 0–{Math.Min(cpuMoeLayers, Layers) - 1}" : "")}"));
     }
 
     /// <summary>

@@ -104,6 +104,11 @@ public static class InferenceEstimator
             {
                 settings.Add("no_kv_offload", "on");
             }
+
+            if (llama.CpuMoeLayers > 0)
+            {
+                settings.Add("n_cpu_moe", llama.CpuMoeLayers);
+            }
         }
 
         settings.AddHardware(parallel, request.Capacity);
@@ -138,7 +143,7 @@ public static class InferenceEstimator
             what = fileType.Name;
         }
 
-        var placement = new LlamaCppPlacement(shape.LayerCount, llama.GpuLayers ?? shape.LayerCount + 1);
+        var placement = new LlamaCppPlacement(shape.LayerCount, llama.GpuLayers ?? shape.LayerCount + 1, llama.CpuMoeLayers);
         var (gpuWeights, hostWeights) = placement.Weights(tensors, what);
         var gpuKv = LlamaCppKv(shape, context, llama, notes, i => !llama.NoKvOffload && placement.OnGpu(i));
         var hostKv = LlamaCppKv(shape, context, llama, [], i => llama.NoKvOffload || !placement.OnGpu(i));

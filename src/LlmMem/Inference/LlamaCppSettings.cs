@@ -11,6 +11,7 @@ namespace LlmMem.Inference;
 /// <param name="SwaFull">Keep full-size caches for sliding-window layers (<c>--swa-full</c>).</param>
 /// <param name="GpuLayers">Layers offloaded to the GPU (<c>-ngl</c>); null: all of them and the output layer.</param>
 /// <param name="NoKvOffload">Keep the whole KV cache in host memory (<c>-nkvo</c>).</param>
+/// <param name="CpuMoeLayers">Keep the expert tensors of the first N layers in host memory (<c>--n-cpu-moe</c>).</param>
 /// <param name="Embeddings">Also output embeddings (<c>--embedding</c>; Ollama's runner enables it).</param>
 public sealed record LlamaCppSettings(
     long? UBatch = null,
@@ -21,7 +22,8 @@ public sealed record LlamaCppSettings(
     bool SwaFull = false,
     int? GpuLayers = null,
     bool NoKvOffload = false,
-    bool Embeddings = false)
+    bool Embeddings = false,
+    int CpuMoeLayers = 0)
 {
     public const long DefaultUBatch = 512;
 
