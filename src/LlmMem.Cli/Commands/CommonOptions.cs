@@ -75,18 +75,24 @@ internal sealed class CommonOptions
         HelpName = "n",
     };
 
-    public Option<string?> Format { get; } = new("--format")
-    {
-        Description = "Output: table (default), json or markdown.",
-        HelpName = "table|json|markdown",
-    };
+    public Option<string?> Format { get; } = NewFormat();
 
     public Option<bool> Explain { get; } = new("--explain")
     {
         Description = "Print every term's formula with the numbers substituted, and its source.",
     };
 
-    public Option<string?> Units { get; } = new("--units")
+    public Option<string?> Units { get; } = NewUnits();
+
+    /// <summary>The --format option every command shares (read with <see cref="ParseFormat"/>).</summary>
+    internal static Option<string?> NewFormat() => new("--format")
+    {
+        Description = "Output: table (default), json or markdown.",
+        HelpName = "table|json|markdown",
+    };
+
+    /// <summary>The --units option every command shares (read with <see cref="ParseUnits"/>).</summary>
+    internal static Option<string?> NewUnits() => new("--units")
     {
         Description = "Sizes in iec (GiB = 1024³ B), si (GB = 10⁹ B) or both (default).",
         HelpName = "iec|si|both",

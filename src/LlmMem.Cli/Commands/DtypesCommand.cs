@@ -11,7 +11,7 @@ internal static class DtypesCommand
 {
     public static Command Create(CliOutput output)
     {
-        var format = new Option<string?>("--format") { Description = "Output: table (default), json or markdown.", HelpName = "table|json|markdown" };
+        var format = CommonOptions.NewFormat();
         var command = new Command("dtypes", "Every data type llmem knows: elements per block, bytes per block, bits per element.") { format };
         command.SetAction(result =>
         {

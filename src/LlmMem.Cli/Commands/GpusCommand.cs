@@ -14,7 +14,7 @@ internal static class GpusCommand
     public static Command Create(CliOutput output)
     {
         var search = new Option<string?>("--search") { Description = "Only GPUs whose name, slug or alias contains this text.", HelpName = "text" };
-        var format = new Option<string?>("--format") { Description = "Output: table (default), json or markdown.", HelpName = "table|json|markdown" };
+        var format = CommonOptions.NewFormat();
         var command = new Command("gpus", "The GPU catalog: memory as marketed, as the runtime sees it, what an estimate may fill, and bandwidth — each with its source.")
         {
             search, format,

@@ -10,8 +10,8 @@ internal static class InspectCommand
     public static Command Create(CliOutput output)
     {
         var model = new Argument<string>("model") { Description = "A catalog name (llama-3.1-8b, meta-llama/Llama-3.1-8B), a config.json, or a folder holding one." };
-        var format = new Option<string?>("--format") { Description = "Output: table (default), json or markdown.", HelpName = "table|json|markdown" };
-        var units = new Option<string?>("--units") { Description = "Sizes in iec (GiB), si (GB) or both (default).", HelpName = "iec|si|both" };
+        var format = CommonOptions.NewFormat();
+        var units = CommonOptions.NewUnits();
         var command = new Command("inspect", "A model's architecture and its parameters per component, total and active, with their bytes.") { model, format, units };
         command.SetAction(result =>
         {

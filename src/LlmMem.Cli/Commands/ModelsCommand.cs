@@ -12,7 +12,7 @@ internal static class ModelsCommand
     public static Command Create(CliOutput output)
     {
         var search = new Option<string?>("--search") { Description = "Only models whose id, alias or family contains this text.", HelpName = "text" };
-        var format = new Option<string?>("--format") { Description = "Output: table (default), json or markdown.", HelpName = "table|json|markdown" };
+        var format = CommonOptions.NewFormat();
         var command = new Command("models", "The built-in offline catalog: real published config.json files, with their sources.") { search, format };
         command.SetAction(result =>
         {

@@ -16,8 +16,8 @@ internal static class QuantsCommand
     {
         var model = new Argument<string>("model") { Description = "A catalog name (llama-3.1-8b), a config.json, or a folder holding one." };
         var imatrix = new Option<bool>("--imatrix") { Description = "Assume an importance matrix is used (it changes a few tensor types; IQ1/IQ2 types require one)." };
-        var format = new Option<string?>("--format") { Description = "Output: table (default), json or markdown.", HelpName = "table|json|markdown" };
-        var units = new Option<string?>("--units") { Description = "Sizes in iec (GiB), si (GB) or both (default).", HelpName = "iec|si|both" };
+        var format = CommonOptions.NewFormat();
+        var units = CommonOptions.NewUnits();
         var command = new Command("quants", "Every llama.cpp file type (Q2_K … Q8_0, IQ1_S … IQ4_XS, F16 …): the GGUF size llama.cpp's quantiser would produce, and its bits per weight.")
         {
             model, imatrix, format, units,
