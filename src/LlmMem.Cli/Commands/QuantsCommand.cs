@@ -61,12 +61,7 @@ internal static class QuantsCommand
                     table.AddColumn("File type");
                     table.AddColumn("Mostly");
                     table.AddColumn(new TableColumn("Bytes").RightAligned());
-                    var columns = CommonOptions.ParseUnits(result.GetValue(units)) switch
-                    {
-                        UnitSystem.Iec => new[] { ByteUnit.GiB },
-                        UnitSystem.Si => [ByteUnit.GB],
-                        _ => [ByteUnit.GiB, ByteUnit.GB],
-                    };
+                    var columns = RenderOptions.ColumnsFor(CommonOptions.ParseUnits(result.GetValue(units)));
                     foreach (var unit in columns)
                     {
                         table.AddColumn(new TableColumn(unit.Symbol).RightAligned());

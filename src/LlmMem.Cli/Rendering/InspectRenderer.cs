@@ -67,7 +67,7 @@ internal static class InspectRenderer
 
         console.Write(facts);
 
-        var columns = units switch { UnitSystem.Iec => new[] { ByteUnit.GiB }, UnitSystem.Si => [ByteUnit.GB], _ => [ByteUnit.GiB, ByteUnit.GB] };
+        var columns = RenderOptions.ColumnsFor(units);
         var table = new Table().Border(TableBorder.Rounded);
         table.AddColumn(new TableColumn("Component").NoWrap());
         table.AddColumn(new TableColumn("Parameters").RightAligned().NoWrap());

@@ -15,7 +15,9 @@ internal sealed record RenderOptions(OutputFormat Format, UnitSystem Units, bool
     public static RenderOptions Default { get; } = new(OutputFormat.Table, UnitSystem.Both, false);
 
     /// <summary>The fixed units of the size columns: GiB and GB side by side by default.</summary>
-    public IReadOnlyList<ByteUnit> Columns => Units switch
+    public IReadOnlyList<ByteUnit> Columns => ColumnsFor(Units);
+
+    public static ByteUnit[] ColumnsFor(UnitSystem units) => units switch
     {
         UnitSystem.Iec => [ByteUnit.GiB],
         UnitSystem.Si => [ByteUnit.GB],
