@@ -34,4 +34,20 @@ public class TrainCommandTests
         Assert.Equal(0, exit);
         Snapshot.Matches("train-70B-h100-tp4-gpus8-explain.txt", output);
     }
+
+    [Fact]
+    public void Lora_OnACatalogModel_TrainsOnlyTheAdapters()
+    {
+        var (exit, output, error) = CliRunner.Run("train", "llama-3.1-8b", "--method", "lora", "--rank", "16", "--targets", "all-linear", "--format", "json");
+
+        Assert.True(exit == 0, error);
+        using var json = JsonDocument.Parse(output);
+        var terms = json.RootElement.GetProperty("devices")[0].GetProperty("terms").EnumerateArray()
+            .ToDictionary(t => t.GetProperty("id").GetString()!, t => t.GetProperty("bytes").GetInt64());
+        // Frozen bf16 base (Llama-3.1-8B's 16,060,522,496 B) + 41,943,040 fp32 adapters with fp32 gradients and AdamW's two states.
+        Assert.Equal(16_060_522_496L, terms["weights"]);
+        Assert.Equal(41_943_040L * 4, terms["adapter_weights"]);
+        Assert.Equal(41_943_040L * 8, terms["optimizer_states"]);
+        Assert.Equal("16", json.RootElement.GetProperty("workload").GetProperty("settings").GetProperty("rank").GetString());
+    }
 }

@@ -12,7 +12,7 @@ internal static class TrainCommand
         var common = new CommonOptions();
         var method = new Option<string?>("--method")
         {
-            Description = "What is trained: full (default); lora, dora and qlora need a model architecture.",
+            Description = "What is trained: full (default), lora, dora or qlora (adapters need a model architecture).",
             HelpName = "full|lora|dora|qlora",
         };
         var precision = new Option<string?>("--precision")
@@ -26,11 +26,19 @@ internal static class TrainCommand
             HelpName = "name",
         };
 
+        var rank = new Option<string?>("--rank", "-r") { Description = "LoRA rank (default 8, PEFT's).", HelpName = "r" };
+        var targets = new Option<string?>("--targets", "--target-modules")
+        {
+            Description = "LoRA target modules: all-linear, or names such as q_proj,v_proj (default, PEFT's for Llama-like models).",
+            HelpName = "modules",
+        };
         var command = new Command("train", "Memory per GPU to train or fine-tune a model: weights, gradients, master weights, optimizer states.");
         common.AddTo(command);
         command.Options.Add(method);
         command.Options.Add(precision);
         command.Options.Add(optimizer);
+        command.Options.Add(rank);
+        command.Options.Add(targets);
 
         command.SetAction(result =>
         {
@@ -48,7 +56,11 @@ internal static class TrainCommand
                 SequenceTokens: common.ReadContext(result),
                 Batch: common.ReadBatch(result),
                 Parallelism: common.ReadParallelism(result),
-                Capacity: common.ReadCapacity(result));
+                Capacity: common.ReadCapacity(result),
+                Rank: (int?)CommonOptions.ReadCount(result.GetValue(rank), "--rank", 65_536),
+                Targets: result.GetValue(targets) is { } t
+                    ? LoraAdapters.TryParseTargets(t, out var parsed, out var targetError) ? parsed : throw new UsageException(targetError)
+                    : null);
             var render = common.ReadRenderOptions(result);
             EstimateRenderer.Render(TrainingEstimator.Estimate(request), render, output);
             return ExitCodes.Ok;

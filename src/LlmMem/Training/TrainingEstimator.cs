@@ -2,21 +2,52 @@ using System.Collections.Immutable;
 using LlmMem.Estimates;
 using LlmMem.Formulas;
 using LlmMem.Hardware;
+using LlmMem.DataTypes;
 using LlmMem.Inference;
+using LlmMem.Models;
+using LlmMem.Units;
 
 namespace LlmMem.Training;
 
 /// <summary>Memory per GPU to train a model: weights, gradients, master weights and optimizer states.</summary>
 public static class TrainingEstimator
 {
+    /// <summary>
+    /// LoRA, DoRA and QLoRA: a frozen base (QLoRA's linear layers in NF4 with double quantisation, QLoRA paper §3),
+    /// fp32 adapters (PEFT casts adapters to fp32 under a 16-bit base: autocast_adapter_dtype), and their gradients
+    /// and optimizer states only.
+    /// </summary>
+    private static IEnumerable<Term> AdapterTerms(TrainingRequest request, TrainingMethod method, TrainingPrecision precision, Optimizer optimizer, long shards)
+    {
+        var shape = request.Model.Shape!;
+        var rank = request.Rank ?? LoraAdapters.DefaultRank;
+        var targets = request.Targets ?? LoraAdapters.DefaultTargets;
+        var adapters = ParameterCount.Of(LoraAdapters.Parameters(shape, rank, targets, method == TrainingMethod.Dora));
+        if (adapters.Value == 0)
+        {
+            throw new EstimateException($"--targets {string.Join(",", targets)} matches no linear layer of this {shape.Architecture} model.");
+        }
+
+        var quantization = method == TrainingMethod.Qlora
+            ? WeightQuantization.Schemes.Single(s => s.Name == "bnb-nf4-dq")
+            : null;
+        var baseWeights = WeightFormulas.Weights(WeightLayout.For(shape, request.Model.Breakdown!, precision.Weights, quantization), shards);
+        yield return new Term(baseWeights.Id, "Frozen base " + baseWeights.Label.ToLowerInvariant(), baseWeights.Bytes, baseWeights.Source, () => baseWeights.Formula);
+        var fp32 = DataType.Fp32;
+        var adapterTerm = WeightFormulas.Weights(adapters, fp32, shards);
+        yield return new Term(TermId.AdapterWeights, $"{method} adapters (r = {rank}, fp32)", adapterTerm.Bytes,
+            "Hu et al. 2021 §4.1: r × (in + out) per adapted linear layer; PEFT keeps adapters in fp32", () => adapterTerm.Formula);
+        yield return TrainingStateFormulas.Gradients(adapters, fp32, shards);
+        yield return TrainingStateFormulas.OptimizerStates(adapters, optimizer, TrainingPrecision.Fp32, shards);
+    }
+
     public static Estimate Estimate(TrainingRequest request)
     {
         var method = request.Method ?? TrainingMethod.Full;
-        if (method != TrainingMethod.Full)
+        if (method != TrainingMethod.Full && request.Model.Shape is null)
         {
-            throw new EstimateException(request.Model.Shape is null
-                ? $"--method {method.ToString().ToLowerInvariant()} needs the model's architecture to size its adapters; a bare parameter count supports --method full only."
-                : $"--method {method.ToString().ToLowerInvariant()} is not supported yet; only --method full is.");
+            throw new EstimateException(
+                $"--method {method.ToString().ToLowerInvariant()} needs the model's architecture to size its adapters; a bare parameter count supports --method full only.");
         }
 
         var precision = request.Precision ?? TrainingPrecision.MixedBf16;
@@ -28,14 +59,21 @@ public static class TrainingEstimator
         var shards = parallel.ModelShards;
 
         var terms = ImmutableArray.CreateBuilder<Term>();
-        terms.Add(WeightFormulas.Weights(parameters, precision.Weights, shards));
-        terms.Add(TrainingStateFormulas.Gradients(parameters, precision.Gradients, shards));
-        if (precision.MasterWeights is { } master)
+        if (method == TrainingMethod.Full)
         {
-            terms.Add(TrainingStateFormulas.MasterWeights(parameters, master, shards));
-        }
+            terms.Add(WeightFormulas.Weights(parameters, precision.Weights, shards));
+            terms.Add(TrainingStateFormulas.Gradients(parameters, precision.Gradients, shards));
+            if (precision.MasterWeights is { } master)
+            {
+                terms.Add(TrainingStateFormulas.MasterWeights(parameters, master, shards));
+            }
 
-        terms.Add(TrainingStateFormulas.OptimizerStates(parameters, optimizer, precision, shards));
+            terms.Add(TrainingStateFormulas.OptimizerStates(parameters, optimizer, precision, shards));
+        }
+        else
+        {
+            terms.AddRange(AdapterTerms(request, method, precision, optimizer, shards));
+        }
         if (request.Capacity is not null)
         {
             terms.Add(CudaContextFormulas.CudaContext(CudaContextFormulas.PyTorch, "PyTorch", InferenceEngine.Transformers.CudaContextSource));
@@ -74,7 +112,14 @@ public static class TrainingEstimator
         warnings.AddRange(DeviceLayout.CapacityWarnings(devices));
 
         var settings = new SettingsBuilder()
-            .Add("method", "full", request.Method is null)
+            .Add("method", method.ToString().ToLowerInvariant(), request.Method is null);
+        if (method != TrainingMethod.Full)
+        {
+            settings.Add("rank", request.Rank ?? LoraAdapters.DefaultRank, request.Rank is null)
+                .Add("targets", string.Join(",", request.Targets ?? LoraAdapters.DefaultTargets), request.Targets is null);
+        }
+
+        settings
             .Add("precision", precision.Name, request.Precision is null)
             .Add("optimizer", optimizer.Name, request.Optimizer is null)
             .Add("seq", sequence, request.SequenceTokens is null)

@@ -1,3 +1,4 @@
+using System.Collections.Immutable;
 using LlmMem.Estimates;
 using LlmMem.Hardware;
 using LlmMem.Models;
@@ -7,6 +8,8 @@ namespace LlmMem.Training;
 /// <summary>What to estimate for training a model. Null means "not given": the estimator applies and reports the default.</summary>
 /// <param name="Batch">Micro-batch: sequences per GPU per step (--batch).</param>
 /// <param name="SequenceTokens">Tokens per sequence (--seq / --context).</param>
+/// <param name="Rank">LoRA rank (--rank); PEFT's default 8 when null.</param>
+/// <param name="Targets">LoRA target modules (--targets); PEFT's default q_proj, v_proj when null.</param>
 public sealed record TrainingRequest(
     ModelSpec Model,
     TrainingMethod? Method = null,
@@ -15,7 +18,9 @@ public sealed record TrainingRequest(
     long? SequenceTokens = null,
     long? Batch = null,
     Parallelism? Parallelism = null,
-    DeviceCapacity? Capacity = null)
+    DeviceCapacity? Capacity = null,
+    int? Rank = null,
+    ImmutableArray<string>? Targets = null)
 {
     public const long DefaultSequenceTokens = 4096;
     public const long DefaultBatch = 1;
