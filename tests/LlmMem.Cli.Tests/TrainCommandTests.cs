@@ -50,4 +50,20 @@ public class TrainCommandTests
         Assert.Equal(41_943_040L * 8, terms["optimizer_states"]);
         Assert.Equal("16", json.RootElement.GetProperty("workload").GetProperty("settings").GetProperty("rank").GetString());
     }
+
+    [Fact]
+    public void Zero3_WithOffload_ShardsPerGpu_AndFillsEachNodesHost()
+    {
+        var (exit, output, error) = CliRunner.Run("train", "llama-3.1-70b", "--zero", "3", "--gpus", "16", "--nodes", "2", "--offload", "optimizer", "--format", "json");
+
+        Assert.True(exit == 0, error);
+        using var json = JsonDocument.Parse(output);
+        var devices = json.RootElement.GetProperty("devices").EnumerateArray().ToList();
+        Assert.Equal(18, devices.Count); // 16 GPUs and one host per node
+        const long p = 70_553_706_496L;
+        var gpu = devices[0].GetProperty("total_bytes").GetInt64();
+        Assert.Equal(2 * ((p + 15) / 16) * 2, gpu); // bf16 weights and gradients, each 1/16
+        var host = devices.Single(d => d.GetProperty("name").GetString() == "cpu0").GetProperty("total_bytes").GetInt64();
+        Assert.Equal(8 * 12 * ((p + 15) / 16), host); // 8 GPUs' fp32 master weights and Adam states
+    }
 }

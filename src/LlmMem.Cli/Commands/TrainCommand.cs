@@ -32,6 +32,8 @@ internal static class TrainCommand
             Description = "LoRA target modules: all-linear, or names such as q_proj,v_proj (default, PEFT's for Llama-like models).",
             HelpName = "modules",
         };
+        var zero = new Option<string?>("--zero", "--zero-stage") { Description = "ZeRO stage 0–3 over the data-parallel GPUs (FSDP full-shard = 3, shard-grad-op = 2).", HelpName = "0|1|2|3" };
+        var offload = new Option<string?>("--offload") { Description = "ZeRO-Offload: 'optimizer' keeps optimizer states and master weights in host RAM.", HelpName = "optimizer|none" };
         var command = new Command("train", "Memory per GPU to train or fine-tune a model: weights, gradients, master weights, optimizer states.");
         common.AddTo(command);
         command.Options.Add(method);
@@ -39,6 +41,8 @@ internal static class TrainCommand
         command.Options.Add(optimizer);
         command.Options.Add(rank);
         command.Options.Add(targets);
+        command.Options.Add(zero);
+        command.Options.Add(offload);
 
         command.SetAction(result =>
         {
@@ -60,7 +64,21 @@ internal static class TrainCommand
                 Rank: (int?)CommonOptions.ReadCount(result.GetValue(rank), "--rank", 65_536),
                 Targets: result.GetValue(targets) is { } t
                     ? LoraAdapters.TryParseTargets(t, out var parsed, out var targetError) ? parsed : throw new UsageException(targetError)
-                    : null);
+                    : null,
+                Zero: result.GetValue(zero)?.Trim() switch
+                {
+                    null or "0" => 0,
+                    "1" => 1,
+                    "2" => 2,
+                    "3" => 3,
+                    var other => throw new UsageException($"--zero '{other}' is not a ZeRO stage. Valid: 0, 1, 2, 3."),
+                },
+                OffloadOptimizer: result.GetValue(offload)?.Trim().ToLowerInvariant() switch
+                {
+                    null or "none" => false,
+                    "optimizer" or "cpu" => true,
+                    var other => throw new UsageException($"--offload '{other}' is not supported. Valid: optimizer, none."),
+                });
             var render = common.ReadRenderOptions(result);
             EstimateRenderer.Render(TrainingEstimator.Estimate(request), render, output);
             return ExitCodes.Ok;

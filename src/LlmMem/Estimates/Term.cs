@@ -38,5 +38,11 @@ public sealed class Term
         ? this
         : new Term(Id, Label, Bytes.DivideCeiling(devices), Source, () => $"({formula()}) / {devices}");
 
+    /// <summary>This term <paramref name="times"/> over (one host holding the states of several GPUs).</summary>
+    public Term Times(long times) => times == 1 ? this : new Term(Id, $"{Label} × {times}", Bytes * times, Source, () => $"{times} × ({formula()})");
+
+    /// <summary>The same term under another label.</summary>
+    public Term WithLabel(string label) => new(Id, label, Bytes, Source, formula);
+
     public override string ToString() => $"{Id}: {Bytes.FormatExact()}";
 }

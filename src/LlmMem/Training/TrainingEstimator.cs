@@ -41,6 +41,28 @@ public static class TrainingEstimator
         yield return TrainingStateFormulas.OptimizerStates(adapters, optimizer, TrainingPrecision.Fp32, shards);
     }
 
+    /// <summary>
+    /// ZeRO (Rajbhandari et al. 2019, §5): stage 1 partitions the optimizer states (with the fp32 master weights) over the
+    /// N data-parallel ranks, stage 2 also the gradients, stage 3 also the weights; each rank keeps ⌈1/N⌉ of each.
+    /// Example (Figure 1): 7.5B parameters, mixed-precision Adam, 64 GPUs: 120, 31.4, 16.6 and 1.9 GB per GPU for stages 0–3.
+    /// ZeRO-Offload moves the optimizer states and master weights to host RAM.
+    /// </summary>
+    private static (ImmutableArray<Term> Gpu, ImmutableArray<Term> Host) Shard(ImmutableArray<Term> terms, int stage, int ranks, bool offload)
+    {
+        bool Sharded(TermId id) =>
+            (stage >= 1 && (id == TermId.OptimizerStates || id == TermId.MasterWeights))
+            || (stage >= 2 && id == TermId.Gradients)
+            || (stage >= 3 && (id == TermId.Weights || id == TermId.AdapterWeights));
+        var sharded = terms.Select(t => Sharded(t.Id) && ranks > 1 ? t.DivideOver(ranks).WithLabel($"{t.Label}, ZeRO-{stage} 1/{ranks}") : t).ToImmutableArray();
+        if (!offload)
+        {
+            return (sharded, []);
+        }
+
+        bool Offloaded(Term t) => t.Id == TermId.OptimizerStates || t.Id == TermId.MasterWeights;
+        return ([.. sharded.Where(t => !Offloaded(t))], [.. sharded.Where(Offloaded)]);
+    }
+
     public static Estimate Estimate(TrainingRequest request)
     {
         var method = request.Method ?? TrainingMethod.Full;
@@ -79,7 +101,15 @@ public static class TrainingEstimator
             terms.Add(CudaContextFormulas.CudaContext(CudaContextFormulas.PyTorch, "PyTorch", InferenceEngine.Transformers.CudaContextSource));
         }
 
-        var devices = DeviceLayout.IdenticalGpus(parallel.Gpus, terms.ToImmutable(), request.Capacity);
+        var (gpuTerms, hostTerms) = Shard(terms.ToImmutable(), request.Zero, parallel.Replicas, request.OffloadOptimizer);
+        var devices = DeviceLayout.IdenticalGpus(parallel.Gpus, gpuTerms, request.Capacity);
+        if (hostTerms.Length > 0)
+        {
+            // One host per node holds the offloaded states of its GPUs.
+            var perNode = parallel.Gpus / parallel.Nodes;
+            devices = devices.AddRange(Enumerable.Range(0, parallel.Nodes).Select(n =>
+                new DeviceEstimate(parallel.Nodes == 1 ? "cpu" : $"cpu{n}", [.. hostTerms.Select(t => t.Times(perNode))])));
+        }
 
         var warnings = new List<EstimateWarning>(request.Model.Notes);
         warnings.Add(request.Model.Shape is null
@@ -125,6 +155,15 @@ public static class TrainingEstimator
             .Add("seq", sequence, request.SequenceTokens is null)
             .Add("batch", batch, request.Batch is null)
             .AddHardware(parallel, request.Capacity);
+        if (request.Zero > 0)
+        {
+            settings.Add("zero", request.Zero);
+        }
+
+        if (request.OffloadOptimizer)
+        {
+            settings.Add("offload", "optimizer");
+        }
 
         return new Estimate(
             ModelSummary.Of(request.Model),

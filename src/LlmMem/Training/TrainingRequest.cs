@@ -8,6 +8,8 @@ namespace LlmMem.Training;
 /// <summary>What to estimate for training a model. Null means "not given": the estimator applies and reports the default.</summary>
 /// <param name="Batch">Micro-batch: sequences per GPU per step (--batch).</param>
 /// <param name="SequenceTokens">Tokens per sequence (--seq / --context).</param>
+/// <param name="Zero">ZeRO stage (--zero 0–3): 1 shards optimizer states and master weights over the data-parallel ranks, 2 also gradients, 3 also weights.</param>
+/// <param name="OffloadOptimizer">ZeRO-Offload (--offload optimizer): optimizer states and master weights in host RAM.</param>
 /// <param name="Rank">LoRA rank (--rank); PEFT's default 8 when null.</param>
 /// <param name="Targets">LoRA target modules (--targets); PEFT's default q_proj, v_proj when null.</param>
 public sealed record TrainingRequest(
@@ -20,7 +22,9 @@ public sealed record TrainingRequest(
     Parallelism? Parallelism = null,
     DeviceCapacity? Capacity = null,
     int? Rank = null,
-    ImmutableArray<string>? Targets = null)
+    ImmutableArray<string>? Targets = null,
+    int Zero = 0,
+    bool OffloadOptimizer = false)
 {
     public const long DefaultSequenceTokens = 4096;
     public const long DefaultBatch = 1;

@@ -98,3 +98,31 @@ public class TrainingEstimatorTests
         Assert.All(split.Devices, d => Assert.Equal(4_000_000_000, d.Total.Bytes));
     }
 }
+
+public class ZeroShardingTests
+{
+    private static long PerGpu(int stage) =>
+        TrainingEstimator.Estimate(new TrainingRequest(new ModelSpec("7.5B", ParameterCount.Of(7_500_000_000)), null, TrainingPrecision.MixedFp16, Optimizer.Adam,
+            Parallelism: Dp64, Zero: stage)).Devices[0].Total.Bytes;
+
+    private static readonly Parallelism Dp64 = Parallelism.TryCreate(null, null, 64, null, out var p, out _) ? p : throw new InvalidOperationException();
+
+    [Theory]
+    // ZeRO (Rajbhandari et al. 2019) Figure 1: Ψ = 7.5B, K = 12, N_d = 64: 120 GB, 31.4 GB, 16.6 GB, 1.9 GB per GPU.
+    [InlineData(0, 120.0)]
+    [InlineData(1, 31.4)]
+    [InlineData(2, 16.6)]
+    [InlineData(3, 1.9)]
+    public void ZeroStages_ReproduceFigure1(int stage, double gb) =>
+        Assert.Equal(gb, Math.Round(PerGpu(stage) / 1e9, 1));
+
+    [Fact]
+    public void OffloadedOptimizer_MovesToTheHost()
+    {
+        var estimate = TrainingEstimator.Estimate(new TrainingRequest(new ModelSpec("1B", ParameterCount.Of(1_000_000_000)), null, TrainingPrecision.MixedBf16,
+            Optimizer.AdamW, OffloadOptimizer: true));
+
+        Assert.Equal(4_000_000_000L, estimate.Devices.Single(d => d.Name == "gpu0").Total.Bytes); // bf16 weights and gradients
+        Assert.Equal(12_000_000_000L, estimate.Devices.Single(d => d.Name == "cpu").Total.Bytes); // fp32 master weights and Adam states
+    }
+}
