@@ -23,6 +23,11 @@ public class ValidateCommandTests
         var main = json.RootElement.GetProperty("summary").EnumerateArray()
             .Single(s => s.GetProperty("group").GetString() == "main" && s.GetProperty("term").GetString() == "kv_cache");
         Assert.Equal(main.GetProperty("cases").GetInt32(), main.GetProperty("exact").GetInt32());
+
+        // The target for the compute-buffer heuristic on real logs: a median error within 10%.
+        var compute = json.RootElement.GetProperty("summary").EnumerateArray()
+            .Single(s => s.GetProperty("group").GetString() == "main" && s.GetProperty("term").GetString() == "compute_buffer");
+        Assert.True(compute.GetProperty("median_abs_pct").GetDouble() <= 10.0);
     }
 
     [Fact]

@@ -104,7 +104,8 @@ internal static class ValidateCommand
         md.AppendLine("The weights are compared with llama.cpp's \"model size\" line, predicted for the case's file type from the catalog");
         md.AppendLine("model with the same geometry; the KV cache is rebuilt from the case's geometry and context settings.");
         md.AppendLine("The output buffer is n_vocab (+ n_embd with --embedding, which Ollama's runner passes) fp32 values per sequence.");
-        md.AppendLine("Compute buffers, vLLM and training are not validated yet.");
+        md.AppendLine("The compute buffer is a heuristic (attention scores and mask, or the output logits, whichever is larger), compared with");
+        md.AppendLine("the largest compute buffer the log prints (the main device's). vLLM and training are not validated yet.");
         md.AppendLine();
         md.AppendLine("| Engine | Group | Term | Cases | Exact | Median abs. error | p90 abs. error |");
         md.AppendLine("|---|---|---|---:|---:|---:|---:|");

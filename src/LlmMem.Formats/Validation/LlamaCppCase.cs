@@ -80,6 +80,13 @@ internal sealed partial class LlamaCppCase(JsonElement root)
         return sizes.Count == 0 ? null : (sizes.Sum(), sizes.Count);
     }
 
+    /// <summary>The largest "compute buffer size = X MiB" line: the main device's reservation.</summary>
+    public double? LargestComputeMiB()
+    {
+        var sizes = ComputeLine().Matches(Log).Select(m => double.Parse(m.Groups["n"].Value, CultureInfo.InvariantCulture)).ToList();
+        return sizes.Count == 0 ? null : sizes.Max();
+    }
+
     /// <summary>Whether the run output embeddings: its command line says --embedding, or it is Ollama's runner (which passes it).</summary>
     public bool Embeddings => (ContextText("cmdline") ?? "").Contains("--embedding", StringComparison.Ordinal)
         || (Text("engine") + " " + Text("llama_cpp_version_hint")).Contains("ollama", StringComparison.OrdinalIgnoreCase);
@@ -127,6 +134,9 @@ internal sealed partial class LlamaCppCase(JsonElement root)
 
     [GeneratedRegex(@"(?:KV self size|llama_kv_cache(?:_unified)?: size)\s*=\s*(?<n>[0-9.]+) MiB")]
     private static partial Regex KvLine();
+
+    [GeneratedRegex(@"compute buffer size\s*=\s*(?<n>[0-9.]+) MiB")]
+    private static partial Regex ComputeLine();
 
     [GeneratedRegex(@"output buffer size\s*=\s*(?<n>[0-9.]+) MiB")]
     private static partial Regex OutputLine();

@@ -63,6 +63,16 @@ public static class LlamaCppValidator
             comparisons.Add(new Comparison("output_buffer", (long)Math.Round(output.MiB * 1048576), estimate.Bytes.Bytes, 0.005 * 1048576 * output.Lines));
         }
 
+        if (c.LargestComputeMiB() is { } compute && c.MetaLong("n_head") is { } heads)
+        {
+            // All layers and the output on one device: the largest buffer a log prints is that device's.
+            var shape = ShapeFromMeta(c);
+            var ubatch = c.ContextLong("n_ubatch") ?? 512;
+            var cells = shape.Layers.Max(l => KvCacheFormulas.Cells(l.Attention, c.ContextLong("n_ctx") ?? 4096, ubatch, (int)(c.ContextLong("n_seq_max") ?? 1), c.FlashAttention, false));
+            var estimate = LlamaCppComputeBuffer.Estimate(shape, cells, (int)heads, ubatch, c.FlashAttention, holdsOutput: true);
+            comparisons.Add(new Comparison("compute_buffer", (long)Math.Round(compute * 1048576), estimate.Bytes.Bytes, 0.005 * 1048576));
+        }
+
         if (c.ModelSize() is { } size)
         {
             var fileType = c.FileType();

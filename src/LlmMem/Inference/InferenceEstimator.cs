@@ -59,7 +59,7 @@ public static class InferenceEstimator
                 $"A bare parameter count gives the weights only: the KV cache for {SettingsBuilder.Thousands(context)} tokens × batch {SettingsBuilder.Thousands(batch)} and the activations need the model's architecture.",
                 "model")
             : kvModelled
-                ? new("not_yet_modelled", "llama.cpp's compute buffers are not modelled yet: expect a few hundred MiB more per device.", "engine")
+                ? new("heuristic_compute_buffer", "llama.cpp's compute buffer is a heuristic (attention scores or output logits, whichever is larger); see docs/accuracy.md for its error on real logs.", "engine")
                 : new("not_yet_modelled",
                     $"This estimate has the weights only: the KV cache for {SettingsBuilder.Thousands(context)} tokens × batch {SettingsBuilder.Thousands(batch)}, activations and engine buffers are not modelled yet for {engine.Name}.",
                     "engine"));
@@ -148,10 +148,28 @@ public static class InferenceEstimator
         var gpuKv = LlamaCppKv(shape, context, llama, notes, i => !llama.NoKvOffload && placement.OnGpu(i));
         var hostKv = LlamaCppKv(shape, context, llama, [], i => llama.NoKvOffload || !placement.OnGpu(i));
         var engine = InferenceEngine.LlamaCpp;
-        var gpu = new DeviceEstimate("gpu0",
-            [gpuWeights, gpuKv, CudaContextFormulas.CudaContext(engine.CudaContext, engine.Name, engine.CudaContextSource)], request.Capacity);
+        var flash = llama.FlashAttention ?? true;
+        var ubatch = llama.UBatch ?? LlamaCppSettings.DefaultUBatch;
+        Term? Compute(Func<int, bool> onDevice, bool holdsOutput)
+        {
+            var layers = shape.Layers.Where((_, i) => onDevice(i)).ToList();
+            if (layers.Count == 0 && !holdsOutput)
+            {
+                return null;
+            }
+
+            var cells = layers.Select(l => KvCacheFormulas.Cells(l.Attention, context, ubatch, llama.Sequences ?? 1, flash, llama.SwaFull)).DefaultIfEmpty(0).Max();
+            var heads = layers.Select(l => l.Attention.Heads).DefaultIfEmpty(0).Max();
+            return LlamaCppComputeBuffer.Estimate(shape, cells, heads, ubatch, flash, holdsOutput);
+        }
+
+        var gpuCompute = Compute(placement.OnGpu, placement.OutputOnGpu);
+        var hostCompute = Compute(i => !placement.OnGpu(i), !placement.OutputOnGpu);
+        Term[] gpuTerms = [gpuWeights, gpuKv, .. gpuCompute is null ? [] : new[] { gpuCompute },
+            CudaContextFormulas.CudaContext(engine.CudaContext, engine.Name, engine.CudaContextSource)];
+        var gpu = new DeviceEstimate("gpu0", [.. gpuTerms], request.Capacity);
         var output = LlamaCppPlacement.OutputBuffer(shape, llama.Sequences ?? 1, llama.Embeddings);
-        var host = new DeviceEstimate("cpu", [.. new[] { hostWeights, hostKv }.Where(t => t.Bytes > ByteSize.Zero), output]);
+        var host = new DeviceEstimate("cpu", [.. new[] { hostWeights, hostKv, hostCompute }.OfType<Term>().Where(t => t.Bytes > ByteSize.Zero), output]);
         return [gpu, host];
     }
 
