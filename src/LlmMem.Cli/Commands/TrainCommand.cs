@@ -34,6 +34,8 @@ internal static class TrainCommand
         };
         var zero = new Option<string?>("--zero", "--zero-stage") { Description = "ZeRO stage 0–3 over the data-parallel GPUs (FSDP full-shard = 3, shard-grad-op = 2).", HelpName = "0|1|2|3" };
         var offload = new Option<string?>("--offload") { Description = "ZeRO-Offload: 'optimizer' keeps optimizer states and master weights in host RAM.", HelpName = "optimizer|none" };
+        var compat = new Option<string?>("--compat") { Description = "Print another tool's numbers for the same inputs: deepspeed (its ZeRO-2/3 model-states estimator table).", HelpName = "deepspeed" };
+        var largestLayer = new Option<string?>("--largest-layer") { Description = "For --compat deepspeed --zero 3: parameters of the largest layer (default: from the architecture).", HelpName = "count" };
         var command = new Command("train", "Memory per GPU to train or fine-tune a model: weights, gradients, master weights, optimizer states.");
         common.AddTo(command);
         command.Options.Add(method);
@@ -43,6 +45,8 @@ internal static class TrainCommand
         command.Options.Add(targets);
         command.Options.Add(zero);
         command.Options.Add(offload);
+        command.Options.Add(compat);
+        command.Options.Add(largestLayer);
 
         command.SetAction(result =>
         {
@@ -79,10 +83,71 @@ internal static class TrainCommand
                     "optimizer" or "cpu" => true,
                     var other => throw new UsageException($"--offload '{other}' is not supported. Valid: optimizer, none."),
                 });
+            if (result.GetValue(compat) is { } tool)
+            {
+                if (!tool.Equals("deepspeed", StringComparison.OrdinalIgnoreCase))
+                {
+                    throw new UsageException($"Unknown --compat '{tool}'. Valid: deepspeed.");
+                }
+
+                DeepSpeedTable(request, result.GetValue(largestLayer), output);
+                return ExitCodes.Ok;
+            }
+
             var render = common.ReadRenderOptions(result);
             EstimateRenderer.Render(TrainingEstimator.Estimate(request), render, output);
             return ExitCodes.Ok;
         });
         return command;
     }
+
+    /// <summary>DeepSpeed's estimator output, line for line (deepspeed/runtime/zero/stage3.py model_states_mem_needs_all_cold).</summary>
+    private static void DeepSpeedTable(TrainingRequest request, string? largestLayerText, CliOutput output)
+    {
+        if (request.Zero is not (2 or 3))
+        {
+            throw new UsageException("--compat deepspeed needs --zero 2 or --zero 3: DeepSpeed estimates those stages.");
+        }
+
+        var parallel = request.Parallelism ?? LlmMem.Hardware.Parallelism.Single;
+        var perNode = parallel.Gpus / parallel.Nodes;
+        var parameters = request.Model.Parameters.Value;
+        var w = output.Out;
+        w.WriteLine("Estimated memory needed for params, optim states and gradients for a:");
+        w.WriteLine($"HW: Setup with {parallel.Nodes} node{(parallel.Nodes == 1 ? "" : "s")}, {perNode} GPU{(perNode == 1 ? "" : "s")} per node.");
+        System.Collections.Immutable.ImmutableArray<DeepSpeedRow> rows;
+        if (request.Zero == 2)
+        {
+            w.WriteLine($"SW: Model with {parameters / 1_000_000}M total params.");
+            rows = DeepSpeedEstimator.Zero2(parameters, perNode, parallel.Nodes);
+        }
+        else
+        {
+            long largest;
+            if (largestLayerText is not null)
+            {
+                largest = Units.ParameterCount.TryParse(largestLayerText, out var count, out var error) ? count.Value : throw new UsageException("--largest-layer: " + error);
+            }
+            else
+            {
+                largest = LargestLayer(request.Model)
+                    ?? throw new UsageException("--compat deepspeed --zero 3 needs --largest-layer for a bare parameter count (e.g. --largest-layer 32M).");
+            }
+
+            w.WriteLine($"SW: Model with {parameters / 1_000_000}M total params, {largest / 1_000_000}M largest layer params.");
+            rows = DeepSpeedEstimator.Zero3(parameters, largest, perNode, parallel.Nodes);
+        }
+
+        w.WriteLine("  per CPU  |  per GPU |   Options");
+        foreach (var row in rows)
+        {
+            w.WriteLine(string.Create(System.Globalization.CultureInfo.InvariantCulture,
+                $" {row.PerCpu.Bytes / (double)(1L << 30),7:F2}GB | {row.PerGpu.Bytes / (double)(1L << 30),6:F2}GB | {row.Options}"));
+        }
+    }
+
+    /// <summary>DeepSpeed's largest layer: the module with the most parameters of its own (for LLMs, the embedding or the LM head).</summary>
+    private static long? LargestLayer(Models.ModelSpec model) => model.Shape is { } shape
+        ? Math.Max(checked(shape.VocabSize * shape.HiddenSize), LoraAdapters.Modules(shape).Max(m => checked(m.In * m.Out)))
+        : null;
 }
