@@ -59,3 +59,30 @@ public class LoraTests
         Assert.Contains("Did you mean 'q_proj'?", error);
     }
 }
+
+/// <summary>Optimizer states that depend on the real shapes.</summary>
+public class ShapedOptimizerTests
+{
+    [Fact]
+    public void Adafactor_Llama31_8B_FactorsEveryMatrix()
+    {
+        var model = ModelCatalog.Load(ModelCatalog.Find("llama-3.1-8b")!);
+        var estimate = TrainingEstimator.Estimate(new TrainingRequest(model, null, TrainingPrecision.Fp32, Optimizer.Adafactor));
+
+        // Per layer: q 4096+4096, k 1024+4096, v 1024+4096, o 4096+4096, gate/up/down 14336+4096 each = 81,920 values × 32
+        // layers; embeddings and the untied LM head 128,256 + 4,096 each; the 266,240 norm weights keep full statistics.
+        const long values = (81_920L * 32) + (2 * (128_256 + 4_096)) + 266_240;
+        Assert.Equal(values * 4, estimate.Devices[0].Find(TermId.OptimizerStates)!.Bytes.Bytes);
+        Assert.DoesNotContain(estimate.Warnings, w => w.Code == "optimizer_approximate");
+    }
+
+    [Fact]
+    public void LoraAllLinear_OnGptOss_LeavesItsFusedExpertsAlone()
+    {
+        var shape = ModelCatalog.Load(ModelCatalog.Find("gpt-oss-20b")!).Shape!;
+        Assert.True(LoraAdapters.TryParseTargets("all-linear", out var all, out _));
+
+        // 24 layers of q (2880 → 4096), k and v (2880 → 512), o (4096 → 2880) at r = 8; the experts are nn.Parameter tensors.
+        Assert.Equal(24L * 8 * ((2880 + 4096) + (2 * (2880 + 512)) + (4096 + 2880)), LoraAdapters.Parameters(shape, 8, all, dora: false));
+    }
+}

@@ -71,6 +71,34 @@ public static class TrainingStateFormulas
             () => $"{FormulaText.Count(perShard)} params × 2 / d (d = ∛(128 × {FormulaText.Count(trainable.Value)} / 12) ≈ {FormulaText.Count(side)}) = {FormulaText.Count(values)} values × {type.BytesPerBlock} B ({type.Name})");
     }
 
+    /// <summary>
+    /// Adafactor with the model's real shapes (Shazeer &amp; Stern 2018 §3; transformers Adafactor): every matrix keeps a row
+    /// and a column statistic (rows + columns values) instead of a full second moment; vectors (norms, biases) keep a full one.
+    /// Example: Llama-3.1-8B: 2,886,144 row and column values for its 226 matrices, plus 266,240 for its norms.
+    /// </summary>
+    public static Term FactoredStates(Models.ModelShape shape, ParameterCount total, Optimizer optimizer, DataType type, long shards = 1)
+    {
+        var matrices = LoraAdapters.Modules(shape).Select(m => (Rows: m.Out, Cols: m.In, m.Count)).ToList();
+        matrices.Add((shape.VocabSize, shape.HiddenSize, 1));
+        if (!shape.TiedEmbeddings)
+        {
+            matrices.Add((shape.VocabSize, shape.HiddenSize, 1));
+        }
+
+        if (shape.Embeddings.LearnedPositions > 0)
+        {
+            matrices.Add((shape.Embeddings.LearnedPositions, shape.HiddenSize, 1));
+        }
+
+        var matrixParameters = matrices.Sum(m => checked(m.Rows * m.Cols * m.Count));
+        var factored = matrices.Sum(m => checked((m.Rows + m.Cols) * m.Count));
+        var vectors = Math.Max(0, total.Value - matrixParameters);
+        var values = ParameterCount.Of(checked(factored + vectors)).DivideCeiling(shards).Value;
+        return new Term(TermId.OptimizerStates, $"Optimizer states ({optimizer.Name}, factored)", type.SizeOf(values),
+            optimizer.Source + "; matrices from the architecture",
+            () => $"({FormulaText.Count(factored)} row and column values of {matrices.Count} matrix groups + {FormulaText.Count(vectors)} vector values){(shards > 1 ? $" / {shards}" : "")} × {type.BytesPerBlock} B ({type.Name})");
+    }
+
     private static Term Storage(TermId id, string label, ParameterCount count, DataType type, long shards, string source)
     {
         var perShard = count.DivideCeiling(shards).Value;

@@ -95,7 +95,13 @@ public static class LoraAdapters
 
             if (layer.Mlp.Moe is { } moe)
             {
-                Mlp(modules, h, moe.ExpertIntermediateSize, layer.Mlp.Gated, moe.Experts);
+                // gpt-oss keeps its experts as fused 3-D parameters (transformers GptOssExperts), not nn.Linear modules:
+                // LoRA's target_modules cannot reach them.
+                if (shape.Architecture != "gpt_oss")
+                {
+                    Mlp(modules, h, moe.ExpertIntermediateSize, layer.Mlp.Gated, moe.Experts);
+                }
+
                 if (moe.SharedIntermediateSize > 0)
                 {
                     Mlp(modules, h, moe.SharedIntermediateSize, layer.Mlp.Gated, 1);

@@ -90,7 +90,9 @@ public static class TrainingEstimator
                 terms.Add(TrainingStateFormulas.MasterWeights(parameters, master, shards));
             }
 
-            terms.Add(TrainingStateFormulas.OptimizerStates(parameters, optimizer, precision, shards));
+            terms.Add(optimizer.Storage == OptimizerStateStorage.Factored && request.Model.Shape is { } shape
+                ? TrainingStateFormulas.FactoredStates(shape, parameters, optimizer, precision.States, shards)
+                : TrainingStateFormulas.OptimizerStates(parameters, optimizer, precision, shards));
         }
         else
         {
@@ -119,7 +121,7 @@ public static class TrainingEstimator
             : new("not_yet_modelled",
                 $"This estimate has the model states only: activations for batch {SettingsBuilder.Thousands(batch)} × {SettingsBuilder.Thousands(sequence)} tokens are not modelled yet.",
                 "model"));
-        if (optimizer.Storage == OptimizerStateStorage.Factored)
+        if (optimizer.Storage == OptimizerStateStorage.Factored && request.Model.Shape is null)
         {
             warnings.Add(new("optimizer_approximate",
                 "Adafactor's factored states depend on each matrix's shape; without the architecture they are approximated from square matrices (see --explain).",
