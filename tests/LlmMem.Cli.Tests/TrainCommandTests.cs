@@ -61,9 +61,27 @@ public class TrainCommandTests
         var devices = json.RootElement.GetProperty("devices").EnumerateArray().ToList();
         Assert.Equal(18, devices.Count); // 16 GPUs and one host per node
         const long p = 70_553_706_496L;
-        var gpu = devices[0].GetProperty("total_bytes").GetInt64();
-        Assert.Equal(2 * ((p + 15) / 16) * 2, gpu); // bf16 weights and gradients, each 1/16
+        var gpu = devices[0].GetProperty("terms").EnumerateArray().ToDictionary(t => t.GetProperty("id").GetString()!, t => t.GetProperty("bytes").GetInt64());
+        Assert.Equal((p + 15) / 16 * 2, gpu["weights"]); // bf16 weights, 1/16
+        Assert.Equal((p + 15) / 16 * 2, gpu["gradients"]);
+        // One decoder layer gathered in bf16: attention 8192 × (8192 + 1024 + 1024) + 8192² and MLP 3 × 8192 × 28,672.
+        Assert.Equal(855_638_016L * 2, gpu["gathered_parameters"]);
         var host = devices.Single(d => d.GetProperty("name").GetString() == "cpu0").GetProperty("total_bytes").GetInt64();
         Assert.Equal(8 * 12 * ((p + 15) / 16), host); // 8 GPUs' fp32 master weights and Adam states
+    }
+
+    [Fact]
+    public void Fsdp_NamesMapToZeroStages()
+    {
+        long Total(params string[] extra)
+        {
+            var (_, output, _) = CliRunner.Run(["train", "llama-3.1-8b", "--gpus", "8", .. extra, "--format", "json"]);
+            using var json = JsonDocument.Parse(output);
+            return json.RootElement.GetProperty("devices")[0].GetProperty("total_bytes").GetInt64();
+        }
+
+        Assert.Equal(Total("--zero", "3"), Total("--fsdp", "full-shard"));
+        Assert.Equal(Total("--zero", "2"), Total("--fsdp", "shard-grad-op"));
+        Assert.Contains("disagree", CliRunner.Run("train", "llama-3.1-8b", "--zero", "2", "--fsdp", "full-shard").Err);
     }
 }

@@ -33,7 +33,12 @@ internal static class TrainCommand
             HelpName = "modules",
         };
         var zero = new Option<string?>("--zero", "--zero-stage") { Description = "ZeRO stage 0–3 over the data-parallel GPUs (FSDP full-shard = 3, shard-grad-op = 2).", HelpName = "0|1|2|3" };
-        var offload = new Option<string?>("--offload") { Description = "ZeRO-Offload: 'optimizer' keeps optimizer states and master weights in host RAM.", HelpName = "optimizer|none" };
+        var offload = new Option<string?>("--offload")
+        {
+            Description = "ZeRO-Offload: optimizer (optimizer states and master weights in host RAM), param (ZeRO-3 weight shards too), all, or none.",
+            HelpName = "optimizer|param|all|none",
+        };
+        var fsdp = new Option<string?>("--fsdp") { Description = "PyTorch FSDP sharding: full-shard (= ZeRO-3), shard-grad-op (= ZeRO-2), hybrid (full-shard within each node).", HelpName = "strategy" };
         var compat = new Option<string?>("--compat") { Description = "Print another tool's numbers for the same inputs: deepspeed (its ZeRO-2/3 model-states estimator table).", HelpName = "deepspeed" };
         var largestLayer = new Option<string?>("--largest-layer") { Description = "For --compat deepspeed --zero 3: parameters of the largest layer (default: from the architecture).", HelpName = "count" };
         var command = new Command("train", "Memory per GPU to train or fine-tune a model: weights, gradients, master weights, optimizer states.");
@@ -45,6 +50,7 @@ internal static class TrainCommand
         command.Options.Add(targets);
         command.Options.Add(zero);
         command.Options.Add(offload);
+        command.Options.Add(fsdp);
         command.Options.Add(compat);
         command.Options.Add(largestLayer);
 
@@ -69,20 +75,10 @@ internal static class TrainCommand
                 Targets: result.GetValue(targets) is { } t
                     ? LoraAdapters.TryParseTargets(t, out var parsed, out var targetError) ? parsed : throw new UsageException(targetError)
                     : null,
-                Zero: result.GetValue(zero)?.Trim() switch
-                {
-                    null or "0" => 0,
-                    "1" => 1,
-                    "2" => 2,
-                    "3" => 3,
-                    var other => throw new UsageException($"--zero '{other}' is not a ZeRO stage. Valid: 0, 1, 2, 3."),
-                },
-                OffloadOptimizer: result.GetValue(offload)?.Trim().ToLowerInvariant() switch
-                {
-                    null or "none" => false,
-                    "optimizer" or "cpu" => true,
-                    var other => throw new UsageException($"--offload '{other}' is not supported. Valid: optimizer, none."),
-                });
+                Zero: Stage(result.GetValue(zero), result.GetValue(fsdp)),
+                OffloadOptimizer: Offloads(result.GetValue(offload)).Optimizer,
+                OffloadParameters: Offloads(result.GetValue(offload)).Parameters,
+                HybridShard: result.GetValue(fsdp)?.Trim().ToLowerInvariant() is "hybrid" or "hybrid-shard" or "hybrid_shard");
             if (result.GetValue(compat) is { } tool)
             {
                 if (!tool.Equals("deepspeed", StringComparison.OrdinalIgnoreCase))
@@ -99,6 +95,61 @@ internal static class TrainCommand
             return ExitCodes.Ok;
         });
         return command;
+    }
+
+    /// <summary>The ZeRO stage from --zero, or from --fsdp's strategy (full-shard and hybrid shard everything; shard-grad-op keeps weights).</summary>
+    private static int Stage(string? zero, string? fsdp)
+    {
+        var fromFsdp = fsdp?.Trim().ToLowerInvariant().Replace('_', '-') switch
+        {
+            null => (int?)null,
+            "full-shard" or "hybrid" or "hybrid-shard" => 3,
+            "shard-grad-op" => 2,
+            "no-shard" => 0,
+            var other => throw new UsageException($"Unknown --fsdp '{other}'. Valid: full-shard, shard-grad-op, hybrid, no-shard."),
+        };
+        var fromZero = zero?.Trim() switch
+        {
+            null => (int?)null,
+            "0" => 0,
+            "1" => 1,
+            "2" => 2,
+            "3" => 3,
+            var other => throw new UsageException($"--zero '{other}' is not a ZeRO stage. Valid: 0, 1, 2, 3."),
+        };
+        if (fromZero is { } z && fromFsdp is { } f && z != f)
+        {
+            throw new UsageException($"--zero {z} and --fsdp {fsdp} disagree: choose one.");
+        }
+
+        return fromZero ?? fromFsdp ?? 0;
+    }
+
+    private static (bool Optimizer, bool Parameters) Offloads(string? text)
+    {
+        var parts = (text ?? "none").ToLowerInvariant().Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries);
+        bool optimizer = false, parameters = false;
+        foreach (var part in parts)
+        {
+            switch (part)
+            {
+                case "none":
+                    break;
+                case "optimizer" or "cpu":
+                    optimizer = true;
+                    break;
+                case "param" or "params" or "parameters":
+                    parameters = true;
+                    break;
+                case "all":
+                    (optimizer, parameters) = (true, true);
+                    break;
+                default:
+                    throw new UsageException($"--offload '{part}' is not supported. Valid: optimizer, param, all, none.");
+            }
+        }
+
+        return (optimizer, parameters);
     }
 
     /// <summary>DeepSpeed's estimator output, line for line (deepspeed/runtime/zero/stage3.py model_states_mem_needs_all_cold).</summary>

@@ -21,5 +21,8 @@ public readonly record struct TermId(string Value)
     public static readonly TermId CudaContext = new("cuda_context");
     public static readonly TermId FrameworkOverhead = new("framework_overhead");
 
+    /// <summary>ZeRO-3 / FSDP: the full parameters of the unit being computed, gathered from every rank.</summary>
+    public static readonly TermId GatheredParameters = new("gathered_parameters");
+
     public override string ToString() => Value;
 }

@@ -47,19 +47,38 @@ public static class TrainingEstimator
     /// Example (Figure 1): 7.5B parameters, mixed-precision Adam, 64 GPUs: 120, 31.4, 16.6 and 1.9 GB per GPU for stages 0–3.
     /// ZeRO-Offload moves the optimizer states and master weights to host RAM.
     /// </summary>
-    private static (ImmutableArray<Term> Gpu, ImmutableArray<Term> Host) Shard(ImmutableArray<Term> terms, int stage, int ranks, bool offload)
+    /// <summary>
+    /// ZeRO-3 and FSDP all-gather one unit's full parameters before computing it: with transformer auto-wrapping, one
+    /// decoder layer (the largest) in the working dtype (DeepSpeed stage3.py counts the largest layer the same way;
+    /// PyTorch FSDP's wrap policy per decoder layer). The gathered gradients of the unit live as briefly and are not added.
+    /// </summary>
+    private static Term GatheredLayer(ModelShape shape, TrainingPrecision precision)
+    {
+        var h = shape.HiddenSize;
+        var largest = shape.Layers.Max(l => ParameterFormulas.Attention(h, l.Attention)
+            + (l.Mlp.IntermediateSize > 0 ? ParameterFormulas.Mlp(h, l.Mlp.IntermediateSize, l.Mlp.Gated, l.Mlp.Bias) : 0)
+            + (l.Mlp.Moe is { } m ? m.Experts * ParameterFormulas.Mlp(h, m.ExpertIntermediateSize, l.Mlp.Gated, m.ExpertBias) + m.Experts * h : 0));
+        var bytes = precision.Weights.SizeOf(largest);
+        return new Term(TermId.GatheredParameters, $"Gathered layer ({precision.Weights.Name})", bytes,
+            "ZeRO-3 / FSDP all-gather of one decoder layer's parameters (DeepSpeed stage3.py largest layer; FSDP transformer auto-wrap)",
+            () => $"{FormulaText.Count(largest)} params of the largest decoder layer × {precision.Weights.BytesPerBlock} B ({precision.Weights.Name})");
+    }
+
+    private static (ImmutableArray<Term> Gpu, ImmutableArray<Term> Host) Shard(ImmutableArray<Term> terms, int stage, int ranks, bool offload, bool offloadParameters)
     {
         bool Sharded(TermId id) =>
             (stage >= 1 && (id == TermId.OptimizerStates || id == TermId.MasterWeights))
             || (stage >= 2 && id == TermId.Gradients)
             || (stage >= 3 && (id == TermId.Weights || id == TermId.AdapterWeights));
         var sharded = terms.Select(t => Sharded(t.Id) && ranks > 1 ? t.DivideOver(ranks).WithLabel($"{t.Label}, ZeRO-{stage} 1/{ranks}") : t).ToImmutableArray();
-        if (!offload)
+        if (!offload && !offloadParameters)
         {
             return (sharded, []);
         }
 
-        bool Offloaded(Term t) => t.Id == TermId.OptimizerStates || t.Id == TermId.MasterWeights;
+        bool Offloaded(Term t) =>
+            (offload && (t.Id == TermId.OptimizerStates || t.Id == TermId.MasterWeights))
+            || (offloadParameters && stage == 3 && t.Id == TermId.Weights);
         return ([.. sharded.Where(t => !Offloaded(t))], [.. sharded.Where(Offloaded)]);
     }
 
@@ -103,7 +122,12 @@ public static class TrainingEstimator
             terms.Add(CudaContextFormulas.CudaContext(CudaContextFormulas.PyTorch, "PyTorch", InferenceEngine.Transformers.CudaContextSource));
         }
 
-        var (gpuTerms, hostTerms) = Shard(terms.ToImmutable(), request.Zero, parallel.Replicas, request.OffloadOptimizer);
+        var ranks = request.HybridShard ? Math.Max(1, parallel.Replicas / parallel.Nodes) : parallel.Replicas;
+        var (gpuTerms, hostTerms) = Shard(terms.ToImmutable(), request.Zero, ranks, request.OffloadOptimizer, request.OffloadParameters);
+        if (request.Zero == 3 && request.Model.Shape is { } layered && ranks > 1)
+        {
+            gpuTerms = gpuTerms.Add(GatheredLayer(layered, precision));
+        }
         var devices = DeviceLayout.IdenticalGpus(parallel.Gpus, gpuTerms, request.Capacity);
         if (hostTerms.Length > 0)
         {
@@ -162,9 +186,14 @@ public static class TrainingEstimator
             settings.Add("zero", request.Zero);
         }
 
-        if (request.OffloadOptimizer)
+        if (request.OffloadOptimizer || request.OffloadParameters)
         {
-            settings.Add("offload", "optimizer");
+            settings.Add("offload", string.Join("+", new[] { request.OffloadOptimizer ? "optimizer" : null, request.OffloadParameters ? "param" : null }.OfType<string>()));
+        }
+
+        if (request.HybridShard)
+        {
+            settings.Add("fsdp", "hybrid");
         }
 
         return new Estimate(

@@ -9,6 +9,8 @@ namespace LlmMem.Training;
 /// <param name="Batch">Micro-batch: sequences per GPU per step (--batch).</param>
 /// <param name="SequenceTokens">Tokens per sequence (--seq / --context).</param>
 /// <param name="Zero">ZeRO stage (--zero 0–3): 1 shards optimizer states and master weights over the data-parallel ranks, 2 also gradients, 3 also weights.</param>
+/// <param name="OffloadParameters">ZeRO-3 parameter offload (--offload param): the weights' shards in host RAM too.</param>
+/// <param name="HybridShard">FSDP hybrid sharding: shard within a node, replicate across nodes (ranks = GPUs per node).</param>
 /// <param name="OffloadOptimizer">ZeRO-Offload (--offload optimizer): optimizer states and master weights in host RAM.</param>
 /// <param name="Rank">LoRA rank (--rank); PEFT's default 8 when null.</param>
 /// <param name="Targets">LoRA target modules (--targets); PEFT's default q_proj, v_proj when null.</param>
@@ -24,7 +26,9 @@ public sealed record TrainingRequest(
     int? Rank = null,
     ImmutableArray<string>? Targets = null,
     int Zero = 0,
-    bool OffloadOptimizer = false)
+    bool OffloadOptimizer = false,
+    bool OffloadParameters = false,
+    bool HybridShard = false)
 {
     public const long DefaultSequenceTokens = 4096;
     public const long DefaultBatch = 1;
