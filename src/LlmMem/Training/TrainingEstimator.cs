@@ -35,7 +35,8 @@ public static class TrainingEstimator
         yield return new Term(baseWeights.Id, "Frozen base " + baseWeights.Label.ToLowerInvariant(), baseWeights.Bytes, baseWeights.Source, () => baseWeights.Formula);
         var fp32 = DataType.Fp32;
         var adapterTerm = WeightFormulas.Weights(adapters, fp32, shards);
-        yield return new Term(TermId.AdapterWeights, $"{method} adapters (r = {rank}, fp32)", adapterTerm.Bytes,
+        var name = method switch { TrainingMethod.Qlora => "QLoRA", TrainingMethod.Dora => "DoRA", _ => "LoRA" };
+        yield return new Term(TermId.AdapterWeights, $"{name} adapters (r = {rank}, fp32)", adapterTerm.Bytes,
             "Hu et al. 2021 §4.1: r × (in + out) per adapted linear layer; PEFT keeps adapters in fp32", () => adapterTerm.Formula);
         yield return TrainingStateFormulas.Gradients(adapters, fp32, shards);
         yield return TrainingStateFormulas.OptimizerStates(adapters, optimizer, TrainingPrecision.Fp32, shards);
@@ -172,7 +173,8 @@ public static class TrainingEstimator
         if (method != TrainingMethod.Full)
         {
             settings.Add("rank", request.Rank ?? LoraAdapters.DefaultRank, request.Rank is null)
-                .Add("targets", string.Join(",", request.Targets ?? LoraAdapters.DefaultTargets), request.Targets is null);
+                .Add("targets", request.Targets is { } t && t.SequenceEqual(LoraAdapters.KnownModules) ? "all-linear" : string.Join(",", request.Targets ?? LoraAdapters.DefaultTargets),
+                    request.Targets is null);
         }
 
         settings
