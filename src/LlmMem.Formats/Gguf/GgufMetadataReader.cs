@@ -98,23 +98,7 @@ internal sealed class GgufMetadataReader(GgufCursor cursor)
     private GgufValue ReadArray(string key, int depth)
     {
         var at = cursor.Position;
-        if (depth >= GgufLimits.MaxArrayDepth)
-        {
-            throw cursor.Error(at, $"metadata '{key}' nests arrays more than {GgufLimits.MaxArrayDepth} deep.");
-        }
-
-        var elementType = ReadType($"the element type of array '{key}'", key);
-        var countAt = cursor.Position;
-        var count = cursor.ReadU64($"the length of array '{key}'");
-        var minimum = MinimumBytes(elementType);
-        if (count > (ulong)(long.MaxValue / minimum))
-        {
-            throw cursor.Error(countAt, cursor.Beyond($"array '{key}' of {GgufCursor.N(count)} {GgufValue.TypeName(elementType)} values"));
-        }
-
-        cursor.RequireDeclared(count * (ulong)minimum, countAt,
-            $"array '{key}' of {GgufCursor.N(count)} {GgufValue.TypeName(elementType)} values (at least {GgufCursor.N(count * (ulong)minimum)} bytes)");
-        var n = (long)count;
+        var (elementType, n) = ReadArrayHeader($"array '{key}'", key, depth);
         if (n <= GgufLimits.MaxArrayElementsKept && n <= keepBudget)
         {
             keepBudget -= n;
@@ -156,24 +140,33 @@ internal sealed class GgufMetadataReader(GgufCursor cursor)
                 continue;
             }
 
-            var arrayAt = cursor.Position;
-            if (depth >= GgufLimits.MaxArrayDepth)
-            {
-                throw cursor.Error(arrayAt, $"metadata '{key}' nests arrays more than {GgufLimits.MaxArrayDepth} deep.");
-            }
-
-            var elementType = ReadType($"the element type of an array in '{key}'", key);
-            var countAt = cursor.Position;
-            var inner = cursor.ReadU64($"the length of an array in '{key}'");
-            var minimum = MinimumBytes(elementType);
-            if (inner > (ulong)(long.MaxValue / minimum))
-            {
-                throw cursor.Error(countAt, cursor.Beyond($"an array in '{key}' of {GgufCursor.N(inner)} {GgufValue.TypeName(elementType)} values"));
-            }
-
-            cursor.RequireDeclared(inner * (ulong)minimum, countAt,
-                $"an array in '{key}' of {GgufCursor.N(inner)} {GgufValue.TypeName(elementType)} values (at least {GgufCursor.N(inner * (ulong)minimum)} bytes)");
-            SkipElements(elementType, (long)inner, key, depth + 1);
+            var (elementType, inner) = ReadArrayHeader($"an array in '{key}'", key, depth);
+            SkipElements(elementType, inner, key, depth + 1);
         }
+    }
+
+    /// <summary>
+    /// Reads an array's element type and count, refusing one nested too deep or declaring more elements than the file can
+    /// hold at their smallest encoding. <paramref name="label"/> names the array in messages.
+    /// </summary>
+    private (GgufValueType ElementType, long Count) ReadArrayHeader(string label, string key, int depth)
+    {
+        if (depth >= GgufLimits.MaxArrayDepth)
+        {
+            throw cursor.Error(cursor.Position, $"metadata '{key}' nests arrays more than {GgufLimits.MaxArrayDepth} deep.");
+        }
+
+        var elementType = ReadType($"the element type of {label}", key);
+        var countAt = cursor.Position;
+        var count = cursor.ReadU64($"the length of {label}");
+        var minimum = MinimumBytes(elementType);
+        if (count > (ulong)(long.MaxValue / minimum))
+        {
+            throw cursor.Error(countAt, cursor.Beyond($"{label} of {GgufCursor.N(count)} {GgufValue.TypeName(elementType)} values"));
+        }
+
+        cursor.RequireDeclared(count * (ulong)minimum, countAt,
+            $"{label} of {GgufCursor.N(count)} {GgufValue.TypeName(elementType)} values (at least {GgufCursor.N(count * (ulong)minimum)} bytes)");
+        return (elementType, (long)count);
     }
 }
