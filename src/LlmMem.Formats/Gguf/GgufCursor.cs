@@ -85,6 +85,23 @@ internal sealed class GgufCursor
     /// A gguf_string (spec §File Structure: u64 length, then UTF-8 bytes without a terminator) that must be at most
     /// <paramref name="maxBytes"/> long and valid UTF-8 (keys, tensor names).
     /// </summary>
+    /// <summary>
+    /// Reads a name as <see cref="ReadName"/> does and refuses one already in <paramref name="firstSeen"/> (name to the offset
+    /// it was first read at), which it then records. <paramref name="noun"/> names what repeats in the message.
+    /// </summary>
+    public string ReadUniqueName(Dictionary<string, long> firstSeen, string what, string noun, int maxBytes)
+    {
+        var at = Position;
+        var name = ReadName(what, maxBytes);
+        if (firstSeen.TryGetValue(name, out var first))
+        {
+            throw Error(at, $"{noun} '{name}' appears twice (first at offset {N(first)}).");
+        }
+
+        firstSeen[name] = at;
+        return name;
+    }
+
     public string ReadName(string what, int maxBytes)
     {
         var at = Position;

@@ -33,14 +33,7 @@ internal sealed class GgufMetadataReader(GgufCursor cursor)
         var firstSeen = new Dictionary<string, long>(StringComparer.Ordinal);
         for (long i = 0; i < count; i++)
         {
-            var at = cursor.Position;
-            var key = cursor.ReadName("metadata key", GgufLimits.MaxKeyBytes);
-            if (firstSeen.TryGetValue(key, out var first))
-            {
-                throw cursor.Error(at, $"metadata key '{key}' appears twice (first at offset {GgufCursor.N(first)}).");
-            }
-
-            firstSeen[key] = at;
+            var key = cursor.ReadUniqueName(firstSeen, "metadata key", "metadata key", GgufLimits.MaxKeyBytes);
             var type = ReadType($"the type of metadata '{key}'", key);
             values[key] = ReadValue(type, key, depth: 0);
             keys.Add(key);

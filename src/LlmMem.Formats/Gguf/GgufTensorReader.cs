@@ -22,14 +22,7 @@ internal static class GgufTensorReader
         var seen = new Dictionary<string, long>(StringComparer.Ordinal);
         for (long i = 0; i < count; i++)
         {
-            var at = cursor.Position;
-            var name = cursor.ReadName("tensor name", GgufLimits.MaxTensorNameBytes);
-            if (seen.TryGetValue(name, out var first))
-            {
-                throw cursor.Error(at, $"tensor '{name}' appears twice (first at offset {GgufCursor.N(first)}).");
-            }
-
-            seen[name] = at;
+            var name = cursor.ReadUniqueName(seen, "tensor name", "tensor", GgufLimits.MaxTensorNameBytes);
             tensors.Add(ReadOne(cursor, name));
         }
 
