@@ -15,7 +15,8 @@ internal static class ValidateCommand
     {
         var engine = new Option<string?>("--engine") { Description = "Only this engine's cases (llamacpp; vLLM and training come with their engines).", HelpName = "engine" };
         var data = new Option<string?>("--data") { Description = "Ground-truth cases to use instead of the embedded copy: a .jsonl file or a folder of *llamacpp*.jsonl files.", HelpName = "path" };
-        var format = new Option<string?>("--format") { Description = "Output: table (default), json or markdown (docs/accuracy.md is this command's markdown).", HelpName = "table|json|markdown" };
+        var format = CommonOptions.NewFormat();
+        format.Description = "Output: table (default), json or markdown (docs/accuracy.md is this command's markdown).";
         var command = new Command("validate", "Re-estimate every published real measurement and report the error per term: exact, median and 90th percentile.")
         {
             engine, data, format,
