@@ -42,12 +42,22 @@ internal static class InferCommand
         var cpuMoe = new Option<string?>("--n-cpu-moe", "-ncmoe") { Description = "llama.cpp: keep the experts of the first N layers in host RAM.", HelpName = "n" };
         var embeddings = new Option<bool>("--embedding", "--embeddings") { Description = "llama.cpp: also output embeddings (adds n_embd floats to the output buffer)." };
 
+        var gmu = new Option<string?>("--gpu-memory-utilization", "--gmu") { Description = "vLLM: share of the GPU's memory vLLM may use (default 0.9).", HelpName = "0..1" };
+        var maxModelLen = new Option<string?>("--max-model-len") { Description = "vLLM: longest request in tokens (default: the model's context length; --context sets it too).", HelpName = "n" };
+        var maxNumSeqs = new Option<string?>("--max-num-seqs") { Description = "vLLM: requests per batch (default by version and GPU: 256 or 1,024).", HelpName = "n" };
+        var maxBatched = new Option<string?>("--max-num-batched-tokens") { Description = "vLLM: tokens per step, the profiling pass's size (default by version and GPU).", HelpName = "n" };
+        var blockSize = new Option<string?>("--block-size") { Description = "vLLM: tokens per KV block (default 16; 64 for MLA models).", HelpName = "n" };
+        var kvCacheDtype = new Option<string?>("--kv-cache-dtype") { Description = "vLLM: KV cache type: auto (the model's dtype, default), fp8, fp8_e4m3, fp8_e5m2, fp16, bf16.", HelpName = "type" };
+        var enforceEager = new Option<bool>("--enforce-eager") { Description = "vLLM: no CUDA graphs." };
+        var engineVersion = new Option<string?>("--engine-version") { Description = $"vLLM: whose rules apply, e.g. 0.6.4 (V0) or 0.10.2 (default {VllmVersion.Latest}).", HelpName = "version" };
+
         var command = new Command("infer", "Memory to run a model for inference, per GPU and term by term.");
         common.AddTo(command);
         command.Options.Add(engine);
         command.Options.Add(dtype);
         command.Options.Add(quant);
-        foreach (var option in new Option[] { ubatch, parallel, cacheK, cacheV, flash, swaFull, gpuLayers, noKvOffload, embeddings, cpuMoe })
+        foreach (var option in new Option[] { ubatch, parallel, cacheK, cacheV, flash, swaFull, gpuLayers, noKvOffload, embeddings, cpuMoe,
+                     gmu, maxModelLen, maxNumSeqs, maxBatched, blockSize, kvCacheDtype, enforceEager, engineVersion })
         {
             command.Options.Add(option);
         }
@@ -79,12 +89,36 @@ internal static class InferCommand
                     GpuLayers(result.GetValue(gpuLayers)),
                     result.GetValue(noKvOffload),
                     result.GetValue(embeddings),
-                    (int)(CommonOptions.ReadCount(result.GetValue(cpuMoe), "--n-cpu-moe", 100_000) ?? 0)));
+                    (int)(CommonOptions.ReadCount(result.GetValue(cpuMoe), "--n-cpu-moe", 100_000) ?? 0)),
+                Vllm: new VllmSettings(
+                    Utilization(result.GetValue(gmu)),
+                    CommonOptions.ReadCount(result.GetValue(maxModelLen), "--max-model-len", CommonOptions.MaxContextTokens, allowBinarySuffix: true),
+                    (int?)CommonOptions.ReadCount(result.GetValue(maxNumSeqs), "--max-num-seqs", 1 << 20),
+                    CommonOptions.ReadCount(result.GetValue(maxBatched), "--max-num-batched-tokens", CommonOptions.MaxContextTokens, allowBinarySuffix: true),
+                    (int?)CommonOptions.ReadCount(result.GetValue(blockSize), "--block-size", 1 << 16),
+                    result.GetValue(kvCacheDtype) is { } kvText && !kvText.Trim().Equals("auto", StringComparison.OrdinalIgnoreCase)
+                        ? Parse<DataType>(kvText, (string? t, out DataType v, out string e) => DataType.TryParse(t, out v, out e, VllmSettings.KvCacheTypes))
+                        : null,
+                    result.GetValue(enforceEager),
+                    Parse<VllmVersion>(result.GetValue(engineVersion), VllmVersion.TryParse)));
             var render = common.ReadRenderOptions(result);
             EstimateRenderer.Render(InferenceEstimator.Estimate(request), render, output);
             return ExitCodes.Ok;
         });
         return command;
+    }
+
+    /// <summary>--gpu-memory-utilization: a fraction in (0, 1], as vLLM accepts it.</summary>
+    private static double? Utilization(string? text)
+    {
+        if (text is null)
+        {
+            return null;
+        }
+
+        return double.TryParse(text, System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out var value) && value > 0 && value <= 1
+            ? value
+            : throw new UsageException($"--gpu-memory-utilization must be a fraction above 0 and at most 1, not '{text}'.");
     }
 
     internal delegate bool TryParser<T>(string? text, out T value, out string error);

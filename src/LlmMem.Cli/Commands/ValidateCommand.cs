@@ -1,3 +1,4 @@
+using System.Collections.Immutable;
 using System.CommandLine;
 using System.Globalization;
 using System.Text;
@@ -13,8 +14,8 @@ internal static class ValidateCommand
 {
     public static Command Create(CliOutput output)
     {
-        var engine = new Option<string?>("--engine") { Description = "Only this engine's cases (llamacpp; vLLM and training come with their engines).", HelpName = "engine" };
-        var data = new Option<string?>("--data") { Description = "Ground-truth cases to use instead of the embedded copy: a .jsonl file or a folder of *llamacpp*.jsonl files.", HelpName = "path" };
+        var engine = new Option<string?>("--engine") { Description = "Only this engine's cases: llamacpp or vllm (training comes with its estimator).", HelpName = "llamacpp|vllm" };
+        var data = new Option<string?>("--data") { Description = "Ground-truth cases to use instead of the embedded copy: a .jsonl file (a name containing 'vllm' holds vLLM cases) or a folder of *llamacpp*.jsonl and *vllm*.jsonl files.", HelpName = "path" };
         var format = CommonOptions.NewFormat();
         format.Description = "Output: table (default), json or markdown (docs/accuracy.md is this command's markdown).";
         var command = new Command("validate", "Re-estimate every published real measurement and report the error per term: exact, median and 90th percentile.")
@@ -23,14 +24,20 @@ internal static class ValidateCommand
         };
         command.SetAction(result =>
         {
-            if (result.GetValue(engine) is { } name && !name.Equals(LlamaCppValidator.Engine, StringComparison.OrdinalIgnoreCase)
-                && !name.Equals("llama.cpp", StringComparison.OrdinalIgnoreCase))
+            var (llama, vllm) = Engines(result.GetValue(engine));
+            var path = result.GetValue(data);
+            var cases = ImmutableArray.CreateBuilder<CaseResult>();
+            if (llama && (path is null || Directory.Exists(path) || !IsVllmFile(path)))
             {
-                throw new UsageException($"Unknown or not yet validated engine '{name}'. Valid: llamacpp.");
+                cases.AddRange(LlamaCppValidator.Run(path is null ? GroundTruthData.EmbeddedLlamaCpp() : LlamaCppOrNone(path)).Cases);
             }
 
-            var lines = result.GetValue(data) is { } path ? GroundTruthData.LlamaCppFrom(path) : GroundTruthData.EmbeddedLlamaCpp();
-            var report = LlamaCppValidator.Run(lines);
+            if (vllm && (path is null || Directory.Exists(path) || IsVllmFile(path)))
+            {
+                cases.AddRange(VllmValidator.Run(path is null ? GroundTruthData.EmbeddedVllm() : VllmOrNone(path)).Cases);
+            }
+
+            var report = new ValidationReport(cases.ToImmutable());
             switch (CommonOptions.ParseFormat(result.GetValue(format)))
             {
                 case OutputFormat.Json:
@@ -49,6 +56,34 @@ internal static class ValidateCommand
         return command;
     }
 
+    /// <summary>Which engines --engine selects: both by default.</summary>
+    private static (bool LlamaCpp, bool Vllm) Engines(string? name)
+    {
+        if (name is null)
+        {
+            return (true, true);
+        }
+
+        var key = name.Trim().ToLowerInvariant();
+        return key switch
+        {
+            "llamacpp" or "llama.cpp" or "llama-cpp" => (true, false),
+            "vllm" => (false, true),
+            _ => throw new UsageException($"Unknown or not yet validated engine '{name}'. Valid: llamacpp, vllm."),
+        };
+    }
+
+    private static bool IsVllmFile(string path) => Path.GetFileName(path).Contains("vllm", StringComparison.OrdinalIgnoreCase);
+
+    /// <summary>A folder may hold only one engine's files: the other engine then has no cases rather than an error.</summary>
+    private static IEnumerable<string> LlamaCppOrNone(string path) =>
+        Directory.Exists(path) && Directory.GetFiles(path, "*llamacpp*.jsonl").Length == 0 && Directory.GetFiles(path, "*vllm*.jsonl").Length > 0
+            ? []
+            : GroundTruthData.LlamaCppFrom(path);
+
+    private static IEnumerable<string> VllmOrNone(string path) =>
+        Directory.Exists(path) && Directory.GetFiles(path, "*vllm*.jsonl").Length == 0 ? [] : GroundTruthData.VllmFrom(path);
+
     private static ValidationJson Json(ValidationReport report) => new(
         [.. report.Cases.Select(c => new ValidationCaseJson(c.Id, c.Engine, c.Group, c.Status, c.Reason,
             [.. c.Comparisons.Select(x => new ComparisonJson(x.Term, x.MeasuredBytes, x.EstimatedBytes))]))],
@@ -57,6 +92,10 @@ internal static class ValidateCommand
     private static string Pct(double value) => value.ToString("0.00", CultureInfo.InvariantCulture) + "%";
 
     private static string MiB(long bytes) => (bytes / 1048576.0).ToString("N2", CultureInfo.InvariantCulture) + " MiB";
+
+    /// <summary>A compared figure as it reads: MiB for bytes, a plain count for token counts.</summary>
+    private static string Figure(string term, long value) =>
+        term.EndsWith("_tokens", StringComparison.Ordinal) ? value.ToString("N0", CultureInfo.InvariantCulture) + " tokens" : MiB(value);
 
     private static void Table(ValidationReport report, IAnsiConsole console)
     {
@@ -88,7 +127,7 @@ internal static class ValidateCommand
 
             foreach (var x in c.Comparisons)
             {
-                cases.AddRow(c.Id, c.Group, x.Term, MiB(x.MeasuredBytes), MiB(x.EstimatedBytes), x.Exact ? "[green]exact[/]" : Pct(x.AbsPercent));
+                cases.AddRow(c.Id, c.Group, x.Term, Figure(x.Term, x.MeasuredBytes), Figure(x.Term, x.EstimatedBytes), x.Exact ? "[green]exact[/]" : Pct(x.AbsPercent));
             }
         }
 
@@ -106,7 +145,12 @@ internal static class ValidateCommand
         md.AppendLine("model with the same geometry; the KV cache is rebuilt from the case's geometry and context settings.");
         md.AppendLine("The output buffer is n_vocab (+ n_embd with --embedding, which Ollama's runner passes) fp32 values per sequence.");
         md.AppendLine("The compute buffer is a heuristic (attention scores and mask, or the output logits, whichever is larger), compared with");
-        md.AppendLine("the largest compute buffer the log prints (the main device's). vLLM and training are not validated yet.");
+        md.AppendLine("the largest compute buffer the log prints (the main device's).");
+        md.AppendLine();
+        md.AppendLine("vLLM cases are rebuilt end to end from the model, the GPU total the log prints, and the recorded options and version:");
+        md.AppendLine("the KV pool compared is what llmem's own weights, activation, non-torch and CUDA-graph estimates leave of the budget, so their");
+        md.AppendLine("errors reach it. vLLM prints GiB with two decimals (\"exact\" = within that rounding); `kv_cache_tokens` compares token counts.");
+        md.AppendLine("Training is not validated yet.");
         md.AppendLine();
         md.AppendLine("| Engine | Group | Term | Cases | Exact | Median abs. error | p90 abs. error |");
         md.AppendLine("|---|---|---|---:|---:|---:|---:|");
@@ -130,7 +174,7 @@ internal static class ValidateCommand
 
             foreach (var x in c.Comparisons)
             {
-                md.AppendLine($"| {c.Id} | {c.Group} | {x.Term} | {MiB(x.MeasuredBytes)} | {MiB(x.EstimatedBytes)} | {(x.Exact ? "exact" : Pct(x.AbsPercent))} |");
+                md.AppendLine($"| {c.Id} | {c.Group} | {x.Term} | {Figure(x.Term, x.MeasuredBytes)} | {Figure(x.Term, x.EstimatedBytes)} | {(x.Exact ? "exact" : Pct(x.AbsPercent))} |");
             }
         }
 

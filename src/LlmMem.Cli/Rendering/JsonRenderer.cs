@@ -36,10 +36,23 @@ internal static class JsonRenderer
             d.Capacity is null ? null : new CapacityJson(d.Capacity.Name, d.Capacity.Memory.Bytes, d.Capacity.Source),
             d.Fits,
             [.. d.Terms.Select(t => new TermJson(t.Id.Value, t.Label, t.Bytes.Bytes, t.Formula, t.Source))]))],
-        [.. estimate.Warnings.Select(w => new WarningJson(w.Code, w.Message, w.Field))]);
+        [.. estimate.Warnings.Select(w => new WarningJson(w.Code, w.Message, w.Field))])
+    {
+        Engine = estimate.KvPool is { } pool
+            ? new EngineJson(pool.Tokens, pool.MaxConcurrency is { } c ? Math.Round(c, 2) : null, pool.MaxModelLen, pool.BytesPerSequence, pool.LongestSequence, pool.Blocks, pool.BlockSize)
+            : null,
+    };
 }
 
-internal sealed record EstimateJson(ModelJson Model, WorkloadJson Workload, long TotalBytes, List<DeviceJson> Devices, List<WarningJson> Warnings);
+internal sealed record EstimateJson(ModelJson Model, WorkloadJson Workload, long TotalBytes, List<DeviceJson> Devices, List<WarningJson> Warnings)
+{
+    /// <summary>A paged engine's KV pool per GPU (vLLM): tokens, concurrency, and what one max_model_len request needs.</summary>
+    public EngineJson? Engine { get; init; }
+}
+
+/// <param name="KvCacheTokens">Tokens the pool holds; null without a GPU.</param>
+/// <param name="KvBytesPerSequence">KV bytes one request of max_model_len tokens needs on one GPU.</param>
+internal sealed record EngineJson(long? KvCacheTokens, double? MaxConcurrency, long MaxModelLen, long KvBytesPerSequence, long? LongestSequence, long? KvBlocks, int BlockSize);
 
 internal sealed record ModelJson(string Name, long Parameters, string? Architecture = null, long? ActiveParameters = null, string? Origin = null);
 

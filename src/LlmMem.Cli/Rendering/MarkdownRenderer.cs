@@ -36,6 +36,11 @@ internal static class MarkdownRenderer
 
         md.AppendLine();
         md.AppendLine($"**Total: {estimate.Total.FormatExact()} = {estimate.Total.Format(options.Units)}**");
+        if (estimate.KvPool is { } pool)
+        {
+            md.AppendLine();
+            md.AppendLine(Escape(PoolText.Describe(pool)));
+        }
 
         if (estimate.Warnings.Length > 0)
         {

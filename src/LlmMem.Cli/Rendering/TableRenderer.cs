@@ -21,6 +21,12 @@ internal static class TableRenderer
         var groups = DeviceGroup.Of(estimate.Devices);
         console.Write(BuildTable(estimate, groups, options));
 
+        if (estimate.KvPool is { } pool)
+        {
+            console.WriteLine();
+            console.MarkupLine(Markup.Escape(PoolText.Describe(pool)));
+        }
+
         foreach (var group in groups)
         {
             if (BuildChart(group, console.Profile.Width) is { } chart)

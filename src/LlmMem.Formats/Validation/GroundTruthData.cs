@@ -4,23 +4,33 @@ namespace LlmMem.Formats.Validation;
 public static class GroundTruthData
 {
     /// <summary>The embedded llama.cpp cases (data/groundtruth/llamacpp.jsonl at build time).</summary>
-    public static IEnumerable<string> EmbeddedLlamaCpp()
+    public static IEnumerable<string> EmbeddedLlamaCpp() => Embedded("llamacpp");
+
+    /// <summary>The embedded vLLM cases (data/groundtruth/vllm.jsonl at build time).</summary>
+    public static IEnumerable<string> EmbeddedVllm() => Embedded("vllm");
+
+    /// <summary>The llama.cpp cases of a .jsonl file, or of every *llamacpp*.jsonl file in a folder.</summary>
+    public static IEnumerable<string> LlamaCppFrom(string path) => From(path, "llamacpp");
+
+    /// <summary>The vLLM cases of a .jsonl file, or of every *vllm*.jsonl file in a folder.</summary>
+    public static IEnumerable<string> VllmFrom(string path) => From(path, "vllm");
+
+    private static IEnumerable<string> Embedded(string engine)
     {
-        using var stream = typeof(GroundTruthData).Assembly.GetManifestResourceStream("groundtruth/llamacpp.jsonl")
+        using var stream = typeof(GroundTruthData).Assembly.GetManifestResourceStream($"groundtruth/{engine}.jsonl")
             ?? throw new InvalidOperationException("the ground-truth resource is missing from the build");
         using var reader = new StreamReader(stream);
         return reader.ReadToEnd().Split('\n');
     }
 
-    /// <summary>The llama.cpp cases of a .jsonl file, or of every *llamacpp*.jsonl file in a folder.</summary>
-    public static IEnumerable<string> LlamaCppFrom(string path)
+    private static IEnumerable<string> From(string path, string engine)
     {
         var files = Directory.Exists(path)
-            ? Directory.GetFiles(path, "*llamacpp*.jsonl").Order(StringComparer.Ordinal).ToArray()
+            ? Directory.GetFiles(path, $"*{engine}*.jsonl").Order(StringComparer.Ordinal).ToArray()
             : File.Exists(path) ? [path] : throw new ModelFormatException(path, "no such file or folder.");
         if (files.Length == 0)
         {
-            throw new ModelFormatException(path, "this folder has no *llamacpp*.jsonl file.");
+            throw new ModelFormatException(path, $"this folder has no *{engine}*.jsonl file.");
         }
 
         try

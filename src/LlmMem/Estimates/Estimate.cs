@@ -16,6 +16,9 @@ public sealed record Estimate(
 {
     /// <summary>The sum over all devices, host included.</summary>
     public ByteSize Total { get; } = Devices.Aggregate(ByteSize.Zero, (sum, d) => sum + d.Total);
+
+    /// <summary>The KV pool a paged engine reserves per GPU, in tokens and requests (vLLM); null for other engines.</summary>
+    public KvPoolReport? KvPool { get; init; }
 }
 
 /// <summary>The model as the estimate saw it.</summary>

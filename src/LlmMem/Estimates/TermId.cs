@@ -19,6 +19,9 @@ public readonly record struct TermId(string Value)
     public static readonly TermId NonTorch = new("non_torch");
     public static readonly TermId CudaGraphs = new("cuda_graphs");
     public static readonly TermId CudaContext = new("cuda_context");
+
+    /// <summary>vLLM's rotary-embedding cos/sin table, loaded beside the weights.</summary>
+    public static readonly TermId RotaryCache = new("rotary_cache");
     public static readonly TermId FrameworkOverhead = new("framework_overhead");
 
     /// <summary>ZeRO-3 / FSDP: the full parameters of the unit being computed, gathered from every rank.</summary>

@@ -24,7 +24,10 @@ public static class InferenceEstimator
         var parallel = request.Parallelism ?? Parallelism.Single;
         var context = request.ContextTokens ?? InferenceRequest.DefaultContextTokens;
         var batch = request.Batch ?? InferenceRequest.DefaultBatch;
-        var parameters = request.Model.Parameters;
+        if (engine == InferenceEngine.Vllm && shape is not null)
+        {
+            return VllmEstimator.Estimate(request, shape, parallel, [.. request.Model.Notes]);
+        }
 
         var llama = request.LlamaCpp ?? new LlamaCppSettings();
         var kvNotes = new List<EstimateWarning>();
@@ -199,7 +202,7 @@ public static class InferenceEstimator
     /// The weights: a llama.cpp file type on a known architecture is predicted tensor by tensor; any other known
     /// architecture is counted component by component; a bare count is parameters × bytes.
     /// </summary>
-    private static Term WeightsTerm(InferenceRequest request, ModelShape? shape, DataType weightType, Parallelism parallel)
+    internal static Term WeightsTerm(InferenceRequest request, ModelShape? shape, DataType weightType, Parallelism parallel)
     {
         if (shape is null || request.Model.Breakdown is not { } breakdown)
         {

@@ -12,6 +12,7 @@ namespace LlmMem.Inference;
 /// <param name="Batch">Sequences processed together (--batch).</param>
 /// <param name="Capacity">Memory of each GPU, when a GPU or a memory size was named.</param>
 /// <param name="LlamaCpp">llama.cpp's context options (ubatch, parallel sequences, cache types, flash attention).</param>
+/// <param name="Vllm">vLLM's engine arguments (memory utilisation, max model length, batch limits, KV dtype, version).</param>
 public sealed record InferenceRequest(
     ModelSpec Model,
     InferenceEngine? Engine = null,
@@ -21,7 +22,8 @@ public sealed record InferenceRequest(
     long? Batch = null,
     Parallelism? Parallelism = null,
     DeviceCapacity? Capacity = null,
-    LlamaCppSettings? LlamaCpp = null)
+    LlamaCppSettings? LlamaCpp = null,
+    VllmSettings? Vllm = null)
 {
     public const long DefaultContextTokens = 4096;
     public const long DefaultBatch = 1;
