@@ -49,6 +49,7 @@ public class ParameterCountTests
     [InlineData("google-bert--bert-base-uncased", 109_482_240L, "110M")] // keras-hub bert_base_en_uncased (BertModel)
     [InlineData("TinyLlama--TinyLlama-1.1B-Chat-v1.0", 1_100_048_384L, "1.1B")] // llama.cpp model_n_params of its GGUF
     [InlineData("HuggingFaceTB--SmolLM2-135M", 134_515_008L, "135M")] // Hub safetensors.total of -Instruct (same shape)
+    [InlineData("01-ai--Yi-1.5-34B", 34_388_917_248L, "34B")] // model-metadata reports of the Yi-34B shape; Yi-1.5 README "34B"
     public void Total_MatchesPublishedCounts(string fixture, long exact, string? stated)
     {
         var model = Fixtures.Read(fixture);
