@@ -70,7 +70,8 @@ public class ModelCommandsTests
         var (_, json, _) = CliRunner.Run("models", "--search", "qwen3", "--format", "json");
         using var document = JsonDocument.Parse(json);
         var ids = document.RootElement.EnumerateArray().Select(e => e.GetProperty("id").GetString()).ToList();
-        Assert.Equal(["Qwen/Qwen3-0.6B", "Qwen/Qwen3-8B", "Qwen/Qwen3-32B", "Qwen/Qwen3-30B-A3B"], ids);
+        Assert.Equal(["Qwen/Qwen3-0.6B", "Qwen/Qwen3-8B", "Qwen/Qwen3-14B", "Qwen/Qwen3-32B", "Qwen/Qwen3-30B-A3B", "Qwen/Qwen3-235B-A22B",
+            "Qwen/Qwen3-235B-A22B-FP8"], ids);
         var moe = document.RootElement.EnumerateArray().Single(e => e.GetProperty("id").GetString() == "Qwen/Qwen3-30B-A3B");
         Assert.Equal(3_353_032_704, moe.GetProperty("active_parameters").GetInt64());
         Assert.Equal("qwen3_moe", moe.GetProperty("architecture").GetString());

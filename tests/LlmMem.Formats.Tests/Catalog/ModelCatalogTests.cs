@@ -43,7 +43,7 @@ public class ModelCatalogTests
             Assert.False(string.IsNullOrWhiteSpace(entry.Source));
         }
 
-        Assert.Equal(38, ModelCatalog.Entries.Count); // 33 shared fixtures + 5 found for llmem
+        Assert.Equal(44, ModelCatalog.Entries.Count); // 33 shared fixtures + 5 found for llmem + 6 for the vLLM logs
     }
 
     [Fact]

@@ -16,6 +16,7 @@ public class ParameterCountTests
     [InlineData("meta-llama--Meta-Llama-3-8B", 8_030_261_248L, "8B")] // keras-hub llama3_8b_en; total_size / 2 of its bf16 index
     [InlineData("meta-llama--Meta-Llama-3-70B", 70_553_706_496L, "70B")] // total_size / 2 of its bf16 index
     [InlineData("meta-llama--Llama-3.1-8B", 8_030_261_248L, "8B")] // keras-hub llama3.1_8b; Hub safetensors.total
+    [InlineData("meta-llama--Llama-3.1-8B-Instruct", 8_030_261_248L, "8B")] // same shape as the base (keras-hub llama3.1_8b)
     [InlineData("meta-llama--Llama-3.1-70B", 70_553_706_496L, "70B")] // Hub safetensors.total; hf.js (Llama-3.3-70B w4a16 unpacked)
     [InlineData("meta-llama--Llama-3.1-405B", 405_853_388_800L, "405B")] // Hub safetensors.total
     [InlineData("meta-llama--Llama-3.2-1B-Instruct", 1_235_814_400L, "1.23B")] // GPTQModel LLAMA_3_2_1B_PARAMETER_COUNT
@@ -31,8 +32,11 @@ public class ParameterCountTests
     [InlineData("Qwen--Qwen2.5-72B-Instruct", 72_706_203_648L, "72.7B")] // keras-hub qwen2.5_instruct_72b_en
     [InlineData("Qwen--Qwen3-0.6B", 596_049_920L, "0.6B")] // compressed-tensors: model.num_parameters() == 596049920
     [InlineData("Qwen--Qwen3-8B", 8_190_735_360L, "8B")] // keras-hub qwen3_8b_en
+    [InlineData("Qwen--Qwen3-14B", 14_768_307_200L, "14B")] // keras-hub qwen3_14b_en
     [InlineData("Qwen--Qwen3-32B", 32_762_123_264L, "32B")] // keras-hub qwen3_32b_en
     [InlineData("Qwen--Qwen3-30B-A3B", 30_532_122_624L, "30B")] // keras-hub qwen3_moe_30b_a3b_en
+    [InlineData("Qwen--Qwen3-235B-A22B", 235_093_634_560L, "235B")] // keras-hub qwen3_moe_235b_a22b_en; Hub safetensors.total
+    [InlineData("Qwen--Qwen3-235B-A22B-FP8", 235_093_634_560L, "235B")] // the same weights in fp8; the block scales are not parameters
     [InlineData("google--gemma-2-9b", 9_241_705_984L, "9B")] // keras-hub gemma2_9b_en
     [InlineData("google--gemma-3-1b-it", 999_885_952L, "1B")] // keras-hub gemma3_instruct_1b
     [InlineData("microsoft--Phi-3-mini-4k-instruct", 3_821_079_552L, "3.8B")] // keras-hub phi3_mini_4k_instruct_en
@@ -40,10 +44,12 @@ public class ParameterCountTests
     [InlineData("deepseek-ai--DeepSeek-V3", 671_026_419_200L, "671B")] // Fireworks paramCount; header audit without MTP and scales
     [InlineData("deepseek-ai--DeepSeek-R1", 671_026_419_200L, "671B")]
     [InlineData("openai--gpt-oss-20b", 20_914_757_184L, "21B")] // hf.js gpt-oss-20b test; keras-hub gpt_oss_20b_en
+    [InlineData("openai--gpt-oss-120b", 116_829_156_672L, "117B")] // Ollama general.parameter_count of gpt-oss:120b
     [InlineData("openai-community--gpt2", 124_439_808L, "124M")] // keras-hub gpt2_base_en
     [InlineData("google-bert--bert-base-uncased", 109_482_240L, "110M")] // keras-hub bert_base_en_uncased (BertModel)
     [InlineData("TinyLlama--TinyLlama-1.1B-Chat-v1.0", 1_100_048_384L, "1.1B")] // llama.cpp model_n_params of its GGUF
     [InlineData("HuggingFaceTB--SmolLM2-135M", 134_515_008L, "135M")] // Hub safetensors.total of -Instruct (same shape)
+    [InlineData("01-ai--Yi-1.5-34B", 34_388_917_248L, "34B")] // model-metadata reports of the Yi-34B shape; Yi-1.5 README "34B"
     public void Total_MatchesPublishedCounts(string fixture, long exact, string? stated)
     {
         var model = Fixtures.Read(fixture);
@@ -68,6 +74,8 @@ public class ParameterCountTests
     [Theory]
     [InlineData("mistralai--Mixtral-8x7B-v0.1", "12.9B", 12_879_925_248L)] // Mistral: 12.9B active; a named_parameters() recount gives 12,879,925,248
     [InlineData("Qwen--Qwen3-30B-A3B", "3B", 3_353_032_704L)] // Qwen: "A3B", 3.3B activated; header-derived recounts give 3,353,032,704
+    [InlineData("Qwen--Qwen3-235B-A22B", "22B", null)] // Qwen: "A22B", 22B activated
+    [InlineData("Qwen--Qwen3-235B-A22B-FP8", "22B", null)]
     [InlineData("deepseek-ai--DeepSeek-V3", "37B", null)] // DeepSeek: 37B activated
     public void Active_MatchesPublishedFigures(string fixture, string stated, long? recount)
     {
@@ -80,14 +88,17 @@ public class ParameterCountTests
         }
     }
 
-    [Fact]
-    public void GptOss_ActiveWithoutTheInputEmbedding_IsOpenAIs3Point6B()
+    [Theory]
+    [InlineData("openai--gpt-oss-20b", "3.6B")]
+    [InlineData("openai--gpt-oss-120b", "5.1B")]
+    public void GptOss_ActiveWithoutTheInputEmbedding_IsOpenAIsFigure(string fixture, string stated)
     {
-        // OpenAI's "3.6B active" leaves out the token embedding (a lookup); llmem's active count includes it, as DeepSeek's does.
-        var model = Fixtures.Read("openai--gpt-oss-20b");
+        // OpenAI's "3.6B active" / "5.1B active" leave out the token embedding (a lookup); llmem's active count includes it,
+        // as DeepSeek's does.
+        var model = Fixtures.Read(fixture);
         var withoutEmbedding = model.Breakdown!.Active.Value - model.Breakdown["embeddings"];
 
-        Assert.True(StatedFigure.Agrees(withoutEmbedding, "3.6B"), $"{withoutEmbedding:N0}");
+        Assert.True(StatedFigure.Agrees(withoutEmbedding, stated), $"{withoutEmbedding:N0}");
     }
 
     [Fact]
