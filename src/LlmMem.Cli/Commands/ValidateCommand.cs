@@ -95,7 +95,7 @@ internal static class ValidateCommand
 
     /// <summary>A compared figure as it reads: MiB for bytes, a plain count for token counts.</summary>
     private static string Figure(string term, long value) =>
-        term.EndsWith("_tokens", StringComparison.Ordinal) ? value.ToString("N0", CultureInfo.InvariantCulture) + " tokens" : MiB(value);
+        term.Contains("tokens", StringComparison.Ordinal) ? value.ToString("N0", CultureInfo.InvariantCulture) + " tokens" : MiB(value);
 
     private static void Table(ValidationReport report, IAnsiConsole console)
     {
@@ -149,7 +149,8 @@ internal static class ValidateCommand
         md.AppendLine();
         md.AppendLine("vLLM cases are rebuilt end to end from the model, the GPU total the log prints, and the recorded options and version:");
         md.AppendLine("the KV pool compared is what llmem's own weights, activation, non-torch and CUDA-graph estimates leave of the budget, so their");
-        md.AppendLine("errors reach it. vLLM prints GiB with two decimals (\"exact\" = within that rounding); `kv_cache_tokens` compares token counts.");
+        md.AppendLine("errors reach it. vLLM prints GiB with two decimals (\"exact\" = within that rounding); `kv_cache_tokens` compares token counts, and");
+        md.AppendLine("`kv_tokens_of_logged_pool` checks the page arithmetic alone: the tokens the logged pool holds by llmem's page sizes.");
         md.AppendLine("Training is not validated yet.");
         md.AppendLine();
         md.AppendLine("| Engine | Group | Term | Cases | Exact | Median abs. error | p90 abs. error |");

@@ -11,6 +11,11 @@ internal sealed partial class VllmCase(JsonElement root)
 
     public string Text(string name) => root.TryGetProperty(name, out var v) && v.ValueKind == JsonValueKind.String ? v.GetString()! : "";
 
+    /// <summary>The verbatim log or table lines, joined.</summary>
+    public string RawText => root.TryGetProperty("raw", out var r) && r.ValueKind == JsonValueKind.Array
+        ? string.Join("\n", r.EnumerateArray().Where(e => e.ValueKind == JsonValueKind.String).Select(e => e.GetString()))
+        : "";
+
     public long? Long(string name) => root.TryGetProperty(name, out var v) && v.ValueKind == JsonValueKind.Number && v.TryGetInt64(out var x) ? x : null;
 
     public double? Double(string name) => root.TryGetProperty(name, out var v) && v.ValueKind == JsonValueKind.Number ? v.GetDouble() : null;

@@ -42,6 +42,11 @@ public static class VllmValidator
             return Skipped(c, $"engine '{c.Text("engine")}' is not vLLM");
         }
 
+        if (c.RawText.Contains("--enable-expert-parallel", StringComparison.Ordinal))
+        {
+            return Skipped(c, "expert parallelism (--enable-expert-parallel) is not modelled");
+        }
+
         var (model, modelNote) = CatalogModel(c.Text("model"));
         if (model?.Shape is not { } shape)
         {
@@ -103,6 +108,14 @@ public static class VllmValidator
 
         // vLLM's "model weights take" line includes the rotary table it builds while loading.
         Compare("weights", c.Measured("weights_gib"), gpu.Find(TermId.Weights)?.Bytes + (gpu.Find(TermId.RotaryCache)?.Bytes ?? ByteSize.Zero));
+        // The page arithmetic alone: the tokens the logged pool holds by llmem's page sizes, against the logged tokens.
+        if (c.Measured("kv_cache_gib") is { Value: > 0 } loggedPool && c.Measured("kv_tokens") is { Value: > 0 } loggedTokens && estimate.KvPool is { } kvPool)
+        {
+            var perToken = (double)kvPool.BytesPerBlock * kvPool.Groups / kvPool.BlockSize;
+            comparisons.Add(new Comparison("kv_tokens_of_logged_pool", (long)loggedTokens.Value, kvPool.TokensIn((long)Math.Round(loggedPool.Value * GiB)),
+                loggedPool.HalfUnit * GiB / perToken + kvPool.BlockSize));
+        }
+
         if (total is not null)
         {
             Compare("non_torch", c.Measured("non_torch_gib"), gpu.Find(TermId.NonTorch)?.Bytes);
@@ -133,8 +146,8 @@ public static class VllmValidator
             : null;
 
     /// <summary>
-    /// The catalog model the case names; an -Instruct / -Chat / -it variant uses its base model's architecture when only
-    /// that is in the catalog (fine-tuning keeps every shape).
+    /// The catalog model the case names; a fine-tuned or re-released variant (-Instruct, -Chat, -it, a release tag such
+    /// as -2507) uses its base model's architecture when only that is in the catalog: fine-tuning keeps every shape.
     /// </summary>
     private static (ModelSpec? Model, string? Note) CatalogModel(string name)
     {
@@ -144,12 +157,11 @@ public static class VllmValidator
             return (ModelCatalog.Load(match.Entry), null);
         }
 
-        foreach (var suffix in new[] { "-Instruct", "-Chat", "-it" })
+        var parts = id.Split('-');
+        var kept = parts.Where((p, i) => i == 0 || !(p is "Instruct" or "Chat" or "it" || (p.Length == 4 && p.All(char.IsAsciiDigit)))).ToArray();
+        if (kept.Length < parts.Length && ModelCatalog.Find(string.Join('-', kept)) is { } baseMatch)
         {
-            if (id.EndsWith(suffix, StringComparison.OrdinalIgnoreCase) && ModelCatalog.Find(id[..^suffix.Length]) is { } baseMatch)
-            {
-                return (ModelCatalog.Load(baseMatch.Entry), $"{id} has the architecture of {baseMatch.Entry.Id}, used");
-            }
+            return (ModelCatalog.Load(baseMatch.Entry), $"{id} has the architecture of {baseMatch.Entry.Id}, used");
         }
 
         return (null, null);

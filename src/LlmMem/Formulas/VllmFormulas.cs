@@ -117,13 +117,10 @@ public static class VllmFormulas
     /// <summary>The KV pool: what the budget leaves, turned into whole blocks.</summary>
     public static Term KvPool(VllmKvPool pool, ByteSize budget, ByteSize taken, DataType kvType)
     {
-        var pageSum = pool.Specs.Sum(s => s.PageBytes * s.Layers);
-        var bytes = ByteSize.FromBytes(pool.Groups == 1
-            ? checked(pool.Blocks * pageSum)
-            : checked(pool.Blocks * pool.Specs[0].PageBytes * pool.LayersPerGroup));
+        var bytes = ByteSize.FromBytes(checked(pool.Blocks * pool.BytesPerBlock));
         return new Term(TermId.KvCache, $"KV cache pool ({kvType.Name}, {FormulaText.Count(pool.Tokens)} tokens)", bytes,
             "vllm/v1/worker/gpu_worker.py: KV memory = budget − weights − activation peak − non-torch (− CUDA graphs from v0.21); vllm/v1/core/kv_cache_utils.py: whole blocks",
-            () => $"⌊({budget.FormatIn(ByteUnit.GiB)} budget − {taken.FormatIn(ByteUnit.GiB)} taken) / {FormulaText.Count(pool.Groups == 1 ? pageSum : pool.Specs[0].PageBytes * pool.LayersPerGroup)} B per block⌋ = "
+            () => $"⌊({budget.FormatIn(ByteUnit.GiB)} budget − {taken.FormatIn(ByteUnit.GiB)} taken) / {FormulaText.Count(pool.BytesPerBlock)} B per block⌋ = "
                 + $"{FormulaText.Count(pool.Blocks)} blocks × {pool.BlockSize} tokens" + (pool.Groups > 1 ? $" / {pool.Groups} groups" : ""));
     }
 }

@@ -30,7 +30,11 @@ public sealed record VllmKvPool(
     long LongestSequence,
     ImmutableArray<VllmKvSpec> Specs,
     int Groups,
-    int LayersPerGroup);
+    int LayersPerGroup)
+{
+    /// <summary>Bytes of one block: every layer's page, or one group's layers' pages when groups share the pool.</summary>
+    public long BytesPerBlock => Groups == 1 ? Specs.Sum(s => s.PageBytes * s.Layers) : Specs[0].PageBytes * LayersPerGroup;
+}
 
 /// <summary>The arithmetic of vLLM's paged KV cache, V0 (vllm/worker/cache_engine.py) and V1 (vllm/v1/core/kv_cache_utils.py).</summary>
 public static class VllmKvCache

@@ -67,7 +67,7 @@ internal static class VllmEstimator
             var pool = VllmKvCache.Pool(specs, budget.Bytes - taken.Bytes, blockSize, maxModelLen, batchedTokens, version.V1);
             kv = VllmFormulas.KvPool(pool, budget, taken, kvType);
             report = new KvPoolReport(pool.Tokens, pool.MaxConcurrency, maxModelLen, pool.BytesPerSequence,
-                pool.LongestSequence == long.MaxValue ? null : pool.LongestSequence, pool.Blocks, blockSize);
+                pool.LongestSequence == long.MaxValue ? null : pool.LongestSequence, pool.Blocks, blockSize, pool.BytesPerBlock, pool.Groups);
             warnings.AddRange(PoolWarnings(budget, taken, pool, gmu));
             if (s.RuntimeTotal is null)
             {
@@ -80,7 +80,7 @@ internal static class VllmEstimator
             kv = new Term(TermId.KvCache, $"KV cache for one {FormulaText.Count(maxModelLen)}-token request ({kvType.Name})", ByteSize.FromBytes(one.BytesPerSequence),
                 "vllm/v1/kv_cache_interface.py page_size_bytes × the blocks one max_model_len request needs",
                 () => string.Join(" + ", specs.Select(x => $"{x.Layers} {x.Kind} layers × {FormulaText.Count(x.PageBytes)} B per {blockSize}-token block")) + $" × ⌈{FormulaText.Count(maxModelLen)} / {blockSize}⌉ blocks");
-            report = new KvPoolReport(null, null, maxModelLen, one.BytesPerSequence, null, null, blockSize);
+            report = new KvPoolReport(null, null, maxModelLen, one.BytesPerSequence, null, null, blockSize, one.BytesPerBlock, one.Groups);
             warnings.Add(new("needs_gpu", "vLLM fills the GPU: name one (--gpu or --gpu-memory) to see the KV pool it reserves, its tokens and its concurrency. Shown: the KV cache the smallest pool must hold, one max_model_len request.", "gpu"));
         }
 

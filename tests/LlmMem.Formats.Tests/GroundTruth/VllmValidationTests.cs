@@ -40,6 +40,16 @@ public class VllmValidationTests
     }
 
     [Fact]
+    public void PageArithmetic_TurnsEveryLoggedPoolIntoItsLoggedTokens()
+    {
+        // Independent of every estimate: the logged "KV cache memory" by llmem's page sizes gives the logged token count.
+        var main = Report.Value.Summary.Single(s => s.Engine == "vllm" && s.Group == "main" && s.Term == "kv_tokens_of_logged_pool");
+        Assert.True(main.Cases >= 5);
+        Assert.Equal(main.Cases, main.Exact);
+        Assert.True(Term("vllm-lmcache1739-qwen3-14b", "kv_tokens_of_logged_pool").Exact, "Qwen3-14B: 6.51 GiB → 42,656 tokens");
+    }
+
+    [Fact]
     public void MainCases_MeetTheIssueTargets_ForWeightsAndActivations()
     {
         var summary = Report.Value.Summary.Where(s => s.Engine == "vllm" && s.Group == "main").ToDictionary(s => s.Term);
