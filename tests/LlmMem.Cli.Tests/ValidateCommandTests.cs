@@ -21,12 +21,12 @@ public class ValidateCommandTests
         Assert.Contains(cases, c => c.GetProperty("status").GetString() == "skipped" && c.GetProperty("reason").GetString()!.Length > 0);
 
         var main = json.RootElement.GetProperty("summary").EnumerateArray()
-            .Single(s => s.GetProperty("group").GetString() == "main" && s.GetProperty("term").GetString() == "kv_cache");
+            .Single(s => s.GetProperty("engine").GetString() == "llamacpp" && s.GetProperty("group").GetString() == "main" && s.GetProperty("term").GetString() == "kv_cache");
         Assert.Equal(main.GetProperty("cases").GetInt32(), main.GetProperty("exact").GetInt32());
 
         // The target for the compute-buffer heuristic on real logs: a median error within 10%.
         var compute = json.RootElement.GetProperty("summary").EnumerateArray()
-            .Single(s => s.GetProperty("group").GetString() == "main" && s.GetProperty("term").GetString() == "compute_buffer");
+            .Single(s => s.GetProperty("engine").GetString() == "llamacpp" && s.GetProperty("group").GetString() == "main" && s.GetProperty("term").GetString() == "compute_buffer");
         Assert.True(compute.GetProperty("median_abs_pct").GetDouble() <= 10.0);
     }
 
@@ -59,6 +59,6 @@ public class ValidateCommandTests
         var (missing, _, error) = CliRunner.Run("validate", "--data", "/no/such/file.jsonl");
         Assert.Equal(1, missing);
         Assert.Contains("no such file or folder", error);
-        Assert.Contains("Valid: llamacpp", CliRunner.Run("validate", "--engine", "vllm").Err);
+        Assert.Contains("Valid: llamacpp, vllm", CliRunner.Run("validate", "--engine", "training").Err);
     }
 }

@@ -49,7 +49,13 @@ internal static class InferCommand
         var blockSize = new Option<string?>("--block-size") { Description = "vLLM: tokens per KV block (default 16; 64 for MLA models).", HelpName = "n" };
         var kvCacheDtype = new Option<string?>("--kv-cache-dtype") { Description = "vLLM: KV cache type: auto (the model's dtype, default), fp8, fp8_e4m3, fp8_e5m2, fp16, bf16.", HelpName = "type" };
         var enforceEager = new Option<bool>("--enforce-eager") { Description = "vLLM: no CUDA graphs." };
-        var engineVersion = new Option<string?>("--engine-version") { Description = $"vLLM: whose rules apply, e.g. 0.6.4 (V0) or 0.10.2 (default {VllmVersion.Latest}).", HelpName = "version" };
+        var engineVersion = new Option<string?>("--engine-version")
+        {
+            Description = $"vLLM or Transformers: whose rules apply, e.g. 0.6.4 (vLLM V0), 0.10.2 (default {VllmVersion.Latest}), or 4.44 (Transformers: logits for every prompt position).",
+            HelpName = "version",
+        };
+        var attention = new Option<string?>("--attention", "--attn-implementation") { Description = "Transformers: eager, sdpa (default) or flash; eager materialises the attention scores.", HelpName = "eager|sdpa|flash" };
+        var cache = new Option<string?>("--cache", "--cache-implementation") { Description = "Transformers: dynamic (default; grows by copying) or static KV cache.", HelpName = "dynamic|static" };
 
         var command = new Command("infer", "Memory to run a model for inference, per GPU and term by term.");
         common.AddTo(command);
@@ -57,16 +63,23 @@ internal static class InferCommand
         command.Options.Add(dtype);
         command.Options.Add(quant);
         foreach (var option in new Option[] { ubatch, parallel, cacheK, cacheV, flash, swaFull, gpuLayers, noKvOffload, embeddings, cpuMoe,
-                     gmu, maxModelLen, maxNumSeqs, maxBatched, blockSize, kvCacheDtype, enforceEager, engineVersion })
+                     gmu, maxModelLen, maxNumSeqs, maxBatched, blockSize, kvCacheDtype, enforceEager, engineVersion, attention, cache })
         {
             command.Options.Add(option);
         }
 
         command.SetAction(result =>
         {
+            var chosen = Parse<InferenceEngine>(result.GetValue(engine), InferenceEngine.TryParse);
+            var versionText = result.GetValue(engineVersion);
+            if (versionText is not null && chosen != InferenceEngine.Vllm && chosen != InferenceEngine.Transformers)
+            {
+                throw new UsageException("--engine-version applies to --engine vllm or transformers.");
+            }
+
             var request = new InferenceRequest(
                 common.ReadModel(result),
-                Engine: Parse<InferenceEngine>(result.GetValue(engine), InferenceEngine.TryParse),
+                Engine: chosen,
                 Dtype: Parse<DataType>(result.GetValue(dtype), (string? t, out DataType v, out string e) => DataType.TryParse(t, out v, out e, DataType.Plain)),
                 Quantization: Parse<WeightQuantization>(result.GetValue(quant), WeightQuantization.TryParse),
                 ContextTokens: common.ReadContext(result),
@@ -100,7 +113,11 @@ internal static class InferCommand
                         ? Parse<DataType>(kvText, (string? t, out DataType v, out string e) => DataType.TryParse(t, out v, out e, VllmSettings.KvCacheTypes))
                         : null,
                     result.GetValue(enforceEager),
-                    Parse<VllmVersion>(result.GetValue(engineVersion), VllmVersion.TryParse)));
+                    chosen == InferenceEngine.Vllm ? Parse<VllmVersion>(versionText, VllmVersion.TryParse) : null),
+                Transformers: new TransformersSettings(
+                    ParseValue<AttentionImplementation>(result.GetValue(attention), TransformersSettings.TryParseAttention),
+                    ParseValue<CacheImplementation>(result.GetValue(cache), TransformersSettings.TryParseCache),
+                    chosen == InferenceEngine.Transformers ? ParseValue<(int, int)>(versionText, TransformersSettings.TryParseVersion) : null));
             var render = common.ReadRenderOptions(result);
             EstimateRenderer.Render(InferenceEstimator.Estimate(request), render, output);
             return ExitCodes.Ok;
@@ -141,6 +158,18 @@ internal static class InferCommand
 
         error = error.Replace("Unknown dtype", "Unknown cache type", StringComparison.Ordinal);
         return false;
+    }
+
+    /// <summary><see cref="Parse{T}"/> for value types.</summary>
+    internal static T? ParseValue<T>(string? text, TryParser<T> parser)
+        where T : struct
+    {
+        if (text is null)
+        {
+            return null;
+        }
+
+        return parser(text, out var value, out var error) ? value : throw new UsageException(error);
     }
 
     /// <summary>Null when the option was not given; the parsed value; or a usage error naming what is valid.</summary>

@@ -8,6 +8,9 @@ public readonly record struct TermId(string Value)
     /// <summary>Model weights (for llama.cpp: its model buffers).</summary>
     public static readonly TermId Weights = new("weights");
     public static readonly TermId KvCache = new("kv_cache");
+
+    /// <summary>Transformers' DynamicCache: the extra copy torch.cat holds while a layer's cache grows.</summary>
+    public static readonly TermId KvCacheGrowth = new("kv_cache_growth");
     public static readonly TermId Activations = new("activations");
     public static readonly TermId Logits = new("logits");
     public static readonly TermId Gradients = new("gradients");

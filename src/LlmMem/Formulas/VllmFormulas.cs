@@ -65,23 +65,6 @@ public static class VllmFormulas
     }
 
     /// <summary>
-    /// Bytes one token holds at the widest point of a layer's forward pass: the MLP's gate-and-up output (2 × I / TP),
-    /// its activation (I / TP), and three hidden-size tensors (the MLP input, the residual, the layer's output) —
-    /// vllm/model_executor/models/llama.py LlamaMLP and LlamaDecoderLayer. A routed MoE layer (fused_moe.py) keeps the
-    /// same per chosen expert, plus the expert outputs (top-k × hidden) before they are summed.
-    /// Example: Llama-3.1-8B, TP 1: 3 × 14,336 + 3 × 4,096 = 55,296 values per token.
-    /// </summary>
-    public static long ForwardValuesPerToken(ModelShape shape, int tensorParallel)
-    {
-        long Dense(long width) => 3 * (width / tensorParallel);
-        return shape.Layers.Select(l => l.Mlp.Moe is { } moe
-                ? moe.ActiveExperts * (Dense(moe.ExpertIntermediateSize) + shape.HiddenSize) + Dense(moe.SharedIntermediateSize)
-                : Dense(l.Mlp.IntermediateSize))
-            .DefaultIfEmpty(0)
-            .Max() + 3 * shape.HiddenSize;
-    }
-
-    /// <summary>
     /// The activation peak vLLM measures in its profiling run (gpu_model_runner.py profile_run, V0 model_runner.py):
     /// a forward pass over max_num_batched_tokens, then the sampler over one row per request
     /// (min(max_num_seqs, batched tokens) in V1; max_num_seqs in V0) with the last hidden states still held.
@@ -89,13 +72,13 @@ public static class VllmFormulas
     /// </summary>
     public static Term Activations(ModelShape shape, long batchedTokens, long samplerRows, int tensorParallel, DataType activationType, bool v1)
     {
-        var perToken = ForwardValuesPerToken(shape, tensorParallel);
+        var perToken = ForwardPassFormulas.ValuesPerToken(shape, tensorParallel);
         var forward = activationType.SizeOf(checked(batchedTokens * perToken));
         var perLogit = v1 ? SamplerBytesPerLogitV1 : SamplerBytesPerLogitV0;
         var sampler = ByteSize.FromBytes(checked(samplerRows * shape.VocabSize * perLogit)) + activationType.SizeOf(checked(batchedTokens * shape.HiddenSize));
         var samplerWins = sampler > forward;
         return new Term(TermId.Activations, $"Activation peak (profiling, {(samplerWins ? "sampler" : "forward pass")})", samplerWins ? sampler : forward,
-            "vLLM profile_run: forward pass at max_num_batched_tokens (models/llama.py MLP), then the sampler (sampler.py top-k/top-p); the larger",
+            "vLLM profile_run: forward pass at max_num_batched_tokens (ForwardPassFormulas), then the sampler (sampler.py top-k/top-p); the larger",
             () => $"max(forward {FormulaText.Count(batchedTokens)} tokens × {FormulaText.Count(perToken)} values × {activationType.BytesPerBlock} B ({activationType.Name}), "
                 + $"sampler {FormulaText.Count(samplerRows)} rows × {FormulaText.Count(shape.VocabSize)} vocab × {perLogit} B + {FormulaText.Count(batchedTokens)} × {FormulaText.Count(shape.HiddenSize)} hidden × {activationType.BytesPerBlock} B)");
     }
@@ -107,7 +90,7 @@ public static class VllmFormulas
     /// </summary>
     public static Term CudaGraphs(ModelShape shape, long largestCapture, int tensorParallel, DataType activationType, bool inBudget)
     {
-        var perToken = ForwardValuesPerToken(shape, tensorParallel);
+        var perToken = ForwardPassFormulas.ValuesPerToken(shape, tensorParallel);
         var bytes = activationType.SizeOf(checked(largestCapture * perToken));
         return new Term(TermId.CudaGraphs, inBudget ? "CUDA graphs (profiled, in the budget)" : "CUDA graphs (captured after the KV cache, outside the budget)", bytes,
             "vLLM graph pool: the largest captured batch's forward pass (PR #7894); per-graph overhead not modelled",

@@ -29,6 +29,12 @@ public static class InferenceEstimator
             return VllmEstimator.Estimate(request, shape, parallel, [.. request.Model.Notes]);
         }
 
+        // The bare question "how big are the weights" (no engine named) keeps its one-term answer.
+        if (request.Engine == InferenceEngine.Transformers && shape is not null)
+        {
+            return TransformersEstimator.Estimate(request, shape, parallel, [.. request.Model.Notes]);
+        }
+
         var llama = request.LlamaCpp ?? new LlamaCppSettings();
         var kvNotes = new List<EstimateWarning>();
         ImmutableArray<DeviceEstimate> devices;
@@ -63,8 +69,8 @@ public static class InferenceEstimator
                 "model")
             : kvModelled
                 ? new("heuristic_compute_buffer", "llama.cpp's compute buffer is a heuristic (attention scores or output logits, whichever is larger); see docs/accuracy.md for its error on real logs.", "engine")
-                : new("not_yet_modelled",
-                    $"This estimate has the weights only: the KV cache for {SettingsBuilder.Thousands(context)} tokens × batch {SettingsBuilder.Thousands(batch)}, activations and engine buffers are not modelled yet for {engine.Name}.",
+                : new("weights_only",
+                    $"No engine named, so this is the weights alone: --engine transformers, vllm or llamacpp adds that engine's KV cache for {SettingsBuilder.Thousands(context)} tokens × batch {SettingsBuilder.Thousands(batch)}, its activations and buffers.",
                     "engine"));
         warnings.AddRange(QuantizationWarnings(request.Quantization, architectureKnown: shape is not null));
         if (parallel.ModelShards > 1)
@@ -77,7 +83,7 @@ public static class InferenceEstimator
         warnings.AddRange(DeviceLayout.CapacityWarnings(devices));
 
         var settings = new SettingsBuilder()
-            .Add("engine", engine.Id, request.Engine is null)
+            .Add("engine", request.Engine is null && engine == InferenceEngine.Transformers ? "none" : engine.Id, request.Engine is null)
             .Add("dtype", dtype.Name, request.Dtype is null);
         if (request.Quantization is { } q)
         {

@@ -12,6 +12,7 @@ namespace LlmMem.Inference;
 /// <param name="Batch">Sequences processed together (--batch).</param>
 /// <param name="Capacity">Memory of each GPU, when a GPU or a memory size was named.</param>
 /// <param name="LlamaCpp">llama.cpp's context options (ubatch, parallel sequences, cache types, flash attention).</param>
+/// <param name="Transformers">Transformers' attention implementation, cache and version.</param>
 /// <param name="Vllm">vLLM's engine arguments (memory utilisation, max model length, batch limits, KV dtype, version).</param>
 public sealed record InferenceRequest(
     ModelSpec Model,
@@ -23,7 +24,8 @@ public sealed record InferenceRequest(
     Parallelism? Parallelism = null,
     DeviceCapacity? Capacity = null,
     LlamaCppSettings? LlamaCpp = null,
-    VllmSettings? Vllm = null)
+    VllmSettings? Vllm = null,
+    TransformersSettings? Transformers = null)
 {
     public const long DefaultContextTokens = 4096;
     public const long DefaultBatch = 1;
