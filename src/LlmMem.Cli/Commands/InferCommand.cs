@@ -43,7 +43,6 @@ internal static class InferCommand
         var embeddings = new Option<bool>("--embedding", "--embeddings") { Description = "llama.cpp: also output embeddings (adds n_embd floats to the output buffer)." };
 
         var gmu = new Option<string?>("--gpu-memory-utilization", "--gmu") { Description = "vLLM: share of the GPU's memory vLLM may use (default 0.9).", HelpName = "0..1" };
-        var maxModelLen = new Option<string?>("--max-model-len") { Description = "vLLM: longest request in tokens (default: the model's context length; --context sets it too).", HelpName = "n" };
         var maxNumSeqs = new Option<string?>("--max-num-seqs") { Description = "vLLM: requests per batch (default by version and GPU: 256 or 1,024).", HelpName = "n" };
         var maxBatched = new Option<string?>("--max-num-batched-tokens") { Description = "vLLM: tokens per step, the profiling pass's size (default by version and GPU).", HelpName = "n" };
         var blockSize = new Option<string?>("--block-size") { Description = "vLLM: tokens per KV block (default 16; 64 for MLA models).", HelpName = "n" };
@@ -63,7 +62,7 @@ internal static class InferCommand
         command.Options.Add(dtype);
         command.Options.Add(quant);
         foreach (var option in new Option[] { ubatch, parallel, cacheK, cacheV, flash, swaFull, gpuLayers, noKvOffload, embeddings, cpuMoe,
-                     gmu, maxModelLen, maxNumSeqs, maxBatched, blockSize, kvCacheDtype, enforceEager, engineVersion, attention, cache })
+                     gmu, maxNumSeqs, maxBatched, blockSize, kvCacheDtype, enforceEager, engineVersion, attention, cache })
         {
             command.Options.Add(option);
         }
@@ -105,7 +104,7 @@ internal static class InferCommand
                     (int)(CommonOptions.ReadCount(result.GetValue(cpuMoe), "--n-cpu-moe", 100_000) ?? 0)),
                 Vllm: new VllmSettings(
                     Utilization(result.GetValue(gmu)),
-                    CommonOptions.ReadCount(result.GetValue(maxModelLen), "--max-model-len", CommonOptions.MaxContextTokens, allowBinarySuffix: true),
+                    null, // --max-model-len is --context's alias: the request's context.
                     (int?)CommonOptions.ReadCount(result.GetValue(maxNumSeqs), "--max-num-seqs", 1 << 20),
                     CommonOptions.ReadCount(result.GetValue(maxBatched), "--max-num-batched-tokens", CommonOptions.MaxContextTokens, allowBinarySuffix: true),
                     (int?)CommonOptions.ReadCount(result.GetValue(blockSize), "--block-size", 1 << 16),

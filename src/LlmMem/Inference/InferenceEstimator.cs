@@ -29,8 +29,9 @@ public static class InferenceEstimator
             return VllmEstimator.Estimate(request, shape, parallel, [.. request.Model.Notes]);
         }
 
-        // The bare question "how big are the weights" (no engine named) keeps its one-term answer.
-        if (request.Engine == InferenceEngine.Transformers && shape is not null)
+        // The bare question "how big are the weights" (no engine, no GPU) keeps its one-term answer; naming a GPU asks
+        // whether the model runs there, under the default engine.
+        if ((request.Engine == InferenceEngine.Transformers || (request.Engine is null && request.Capacity is not null)) && shape is not null)
         {
             return TransformersEstimator.Estimate(request, shape, parallel, [.. request.Model.Notes]);
         }
