@@ -55,7 +55,7 @@ internal static class InferCommand
         command.SetAction(result =>
         {
             var request = new InferenceRequest(
-                common.ReadModel(result),
+                common.ReadModel(result, output),
                 Engine: Parse<InferenceEngine>(result.GetValue(engine), InferenceEngine.TryParse),
                 Dtype: Parse<DataType>(result.GetValue(dtype), (string? t, out DataType v, out string e) => DataType.TryParse(t, out v, out e, DataType.Plain)),
                 Quantization: Parse<WeightQuantization>(result.GetValue(quant), WeightQuantization.TryParse),
