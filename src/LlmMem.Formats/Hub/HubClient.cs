@@ -197,7 +197,7 @@ public sealed partial class HubClient : IDisposable
         }
         catch (Exception e) when (e is HttpRequestException or IOException)
         {
-            throw e.InnerException is TimeoutRejectedException ? HubErrors.Timeout(id, settings, what) : HubErrors.Malformed(id, what, $"the connection failed while reading it ({e.Message}).");
+            throw HubErrors.Malformed(id, what, $"the body is truncated: the connection closed while it was read ({e.Message}).");
         }
     }
 
@@ -237,7 +237,7 @@ public sealed partial class HubClient : IDisposable
         }
         catch (Exception e) when (e is HttpRequestException or IOException)
         {
-            throw HubErrors.Malformed(id, what, $"the connection failed while reading it ({e.Message}).");
+            throw HubErrors.Malformed(id, what, $"the body is truncated: the connection closed while it was read ({e.Message}).");
         }
     }
 
