@@ -130,6 +130,18 @@ public sealed class HubCommandTests : IAsyncLifetime
     }
 
     [Fact]
+    public void Infer_Table_SaysWhichSourceAnswered()
+    {
+        var repo = SmolRepo();
+
+        var first = Run(["infer", "org/smol"]);
+        var second = Run(["infer", "org/smol"]);
+
+        Assert.Equal($"from hub ({Endpoint}, revision {repo.Sha})", first.Out.Split('\n')[1]);
+        Assert.Equal($"from cache (revision {repo.Sha})", second.Out.Split('\n')[1]);
+    }
+
+    [Fact]
     public void Train_HubId_ReadsTheModel()
     {
         SmolRepo();
