@@ -246,4 +246,15 @@ public sealed class HubCommandTests : IAsyncLifetime
 
         Assert.Equal((2, "error: HF_ENDPOINT 'file:///etc' is not an http(s) URL such as https://huggingface.co.\n"), (exit, error));
     }
+
+    [Fact]
+    public void BadEndpoint_DoesNotMatter_WhenTheHubIsNotAsked()
+    {
+        var count = Run(["infer", "8B"], ("HF_ENDPOINT", "file:///etc"));
+        var catalog = Run(["infer", "meta-llama/Llama-3.1-8B"], ("HF_ENDPOINT", "file:///etc"));
+
+        Assert.Equal((0, ""), (count.Exit, count.Err));
+        Assert.Equal((0, ""), (catalog.Exit, catalog.Err));
+        Assert.StartsWith("meta-llama/Llama-3.1-8B · 8,030,261,248 parameters", catalog.Out);
+    }
 }

@@ -45,19 +45,21 @@ internal sealed class ModelOptions
     /// </summary>
     public ModelSpec Resolve(ParseResult result, string text, CliOutput output)
     {
-        HubSettings settings;
-        try
+        // The environment is read only for text shaped like a Hub id, and a broken HF_ENDPOINT is reported only when
+        // the Hub is needed: it must not stop `llmem infer 8B` or a catalog id.
+        HubSettings? settings = null;
+        string? environmentError = null;
+        if (HubRepoId.LooksLikeId(text.Trim()))
         {
-            settings = HubSettings.FromEnvironment(output.Environment);
-        }
-        catch (ArgumentException e)
-        {
-            throw new UsageException(e.Message);
-        }
-
-        if (result.GetValue(Offline))
-        {
-            settings = settings with { Offline = true };
+            try
+            {
+                settings = HubSettings.FromEnvironment(output.Environment);
+                settings = settings with { Offline = settings.Offline || result.GetValue(Offline) };
+            }
+            catch (ArgumentException e)
+            {
+                environmentError = e.Message;
+            }
         }
 
         var revision = result.GetValue(Revision);
@@ -69,19 +71,18 @@ internal sealed class ModelOptions
         var options = new ResolveOptions(settings, result.GetValue(Hub), revision, result.GetValue(File));
         try
         {
-            return ShowsProgress(output, text)
+            return settings is not null && ShowsProgress(output)
                 ? WithProgress(output, settings, s => ModelResolver.Resolve(text, options with { Hub = s }))
                 : ModelResolver.Resolve(text, options);
         }
         catch (ModelNotFoundException e)
         {
-            throw new UsageException(e.Message);
+            throw new UsageException(environmentError ?? e.Message);
         }
     }
 
     /// <summary>Progress only on a real terminal (stderr not redirected), and only where the Hub may be asked.</summary>
-    private static bool ShowsProgress(CliOutput output, string text) =>
-        ReferenceEquals(output.Error, Console.Error) && !Console.IsErrorRedirected && HubRepoId.LooksLikeId(text.Trim());
+    private static bool ShowsProgress(CliOutput output) => ReferenceEquals(output.Error, Console.Error) && !Console.IsErrorRedirected;
 
     /// <summary>A Spectre.Console status line on stderr, naming each file and byte range as it is fetched.</summary>
     private static ModelSpec WithProgress(CliOutput output, HubSettings settings, Func<HubSettings, ModelSpec> resolve)
