@@ -9,9 +9,10 @@ public static class CliApp
 {
     /// <summary>Runs llmem with <paramref name="args"/>; never throws, returns the exit code.</summary>
     /// <param name="width">Console width for tables; null to let Spectre.Console detect it.</param>
-    public static int Run(string[] args, TextWriter stdout, TextWriter stderr, int? width = null)
+    /// <param name="environment">Environment variables (HF_ENDPOINT, HF_TOKEN, HF_HOME …); null for the process's.</param>
+    public static int Run(string[] args, TextWriter stdout, TextWriter stderr, int? width = null, Func<string, string?>? environment = null)
     {
-        var output = new CliOutput(stdout, stderr, width);
+        var output = new CliOutput(stdout, stderr, width, environment);
         var root = new RootCommand(
             "llmem: how much GPU memory a large language model needs to run or to train, term by term.\n" +
             "Sizes print in GiB (1024³ bytes) and GB (10⁹ bytes); --units picks one.")
@@ -44,6 +45,11 @@ public static class CliApp
             return ExitCodes.Usage;
         }
         catch (LlmMem.Formats.ModelFormatException e)
+        {
+            stderr.WriteLine($"error: {e.Message}");
+            return ExitCodes.CannotEstimate;
+        }
+        catch (LlmMem.Formats.Hub.HubException e)
         {
             stderr.WriteLine($"error: {e.Message}");
             return ExitCodes.CannotEstimate;

@@ -3,8 +3,11 @@ using Spectre.Console;
 namespace LlmMem.Cli;
 
 /// <summary>Where a command writes: plain text streams, and a Spectre.Console view of stdout for tables and charts.</summary>
-internal sealed class CliOutput(TextWriter stdout, TextWriter stderr, int? width)
+internal sealed class CliOutput(TextWriter stdout, TextWriter stderr, int? width, Func<string, string?>? environment = null)
 {
+    /// <summary>The environment variables a command reads (HF_ENDPOINT, HF_TOKEN …): the process's, unless a test gives its own.</summary>
+    public Func<string, string?> Environment { get; } = environment ?? System.Environment.GetEnvironmentVariable;
+
     public TextWriter Out { get; } = stdout;
 
     public TextWriter Error { get; } = stderr;

@@ -24,8 +24,11 @@ internal sealed class CommonOptions
 
     public Argument<string> Model { get; } = new("model")
     {
-        Description = "The model: a catalog name (llama-3.1-8b, meta-llama/Llama-3.1-8B; see 'llmem models'), a config.json or a folder holding one, or a parameter count such as 8B, 1.5B, 135M, 7e9.",
+        Description = "The model: a catalog name (llama-3.1-8b, meta-llama/Llama-3.1-8B; see 'llmem models'), a config.json or a folder holding one, a Hub id (org/name[@revision]), or a parameter count such as 8B, 1.5B, 135M, 7e9.",
     };
+
+    /// <summary>Where the model may be looked for: --hub, --offline, --revision, --file.</summary>
+    public ModelOptions Source { get; } = new();
 
     public Option<string?> Context { get; } = new("--context", "--ctx", "-c", "--ctx-size", "--max-model-len", "--seq")
     {
@@ -105,9 +108,11 @@ internal sealed class CommonOptions
         {
             command.Options.Add(option);
         }
+
+        Source.AddTo(command);
     }
 
-    public ModelSpec ReadModel(ParseResult result) => ResolveModel(result.GetValue(Model)!);
+    public ModelSpec ReadModel(ParseResult result, CliOutput output) => Source.Resolve(result, result.GetValue(Model)!, output);
 
     /// <summary>Path, catalog name or parameter count; an unknown name is a usage error (exit 2), an unreadable file exit 1.</summary>
     internal static ModelSpec ResolveModel(string text)

@@ -77,7 +77,7 @@ internal static class InferCommand
             }
 
             var request = new InferenceRequest(
-                common.ReadModel(result),
+                common.ReadModel(result, output),
                 Engine: chosen,
                 Dtype: Parse<DataType>(result.GetValue(dtype), (string? t, out DataType v, out string e) => DataType.TryParse(t, out v, out e, DataType.Plain)),
                 Quantization: Parse<WeightQuantization>(result.GetValue(quant), WeightQuantization.TryParse),

@@ -9,14 +9,16 @@ internal static class InspectCommand
 {
     public static Command Create(CliOutput output)
     {
-        var model = new Argument<string>("model") { Description = "A catalog name (llama-3.1-8b, meta-llama/Llama-3.1-8B), a config.json, or a folder holding one." };
+        var model = new Argument<string>("model") { Description = "A catalog name (llama-3.1-8b, meta-llama/Llama-3.1-8B), a config.json, a folder holding one, or a Hub id (org/name[@revision])." };
+        var source = new ModelOptions();
         var format = CommonOptions.NewFormat();
         var units = CommonOptions.NewUnits();
         var compat = new Option<string?>("--compat") { Description = "Print another tool's numbers for the model: accelerate (its estimate-memory table).", HelpName = "accelerate" };
         var command = new Command("inspect", "A model's architecture and its parameters per component, total and active, with their bytes.") { model, format, units, compat };
+        source.AddTo(command);
         command.SetAction(result =>
         {
-            var description = ModelDescription.Of(CommonOptions.ResolveModel(result.GetValue(model)!));
+            var description = ModelDescription.Of(source.Resolve(result, result.GetValue(model)!, output));
             if (result.GetValue(compat) is { } tool)
             {
                 if (!tool.Equals("accelerate", StringComparison.OrdinalIgnoreCase))

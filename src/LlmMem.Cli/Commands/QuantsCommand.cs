@@ -22,9 +22,11 @@ internal static class QuantsCommand
         {
             model, imatrix, format, units,
         };
+        var source = new ModelOptions();
+        source.AddTo(command);
         command.SetAction(result =>
         {
-            var spec = CommonOptions.ResolveModel(result.GetValue(model)!);
+            var spec = source.Resolve(result, result.GetValue(model)!, output);
             var shape = spec.Shape ?? throw new UsageException(
                 $"'{spec.Name}' is a bare parameter count: predicting GGUF sizes needs an architecture (a catalog name such as llama-3.1-8b, or a config.json).");
             var useImatrix = result.GetValue(imatrix);

@@ -63,7 +63,7 @@ internal static class TrainCommand
             }
 
             var request = new TrainingRequest(
-                common.ReadModel(result),
+                common.ReadModel(result, output),
                 Method: chosenMethod,
                 Precision: InferCommand.Parse<TrainingPrecision>(result.GetValue(precision), TrainingPrecision.TryParse),
                 Optimizer: InferCommand.Parse<Optimizer>(result.GetValue(optimizer), Optimizer.TryParse),

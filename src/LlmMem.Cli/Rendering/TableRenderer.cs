@@ -15,6 +15,13 @@ internal static class TableRenderer
     public static void Render(Estimate estimate, RenderOptions options, IAnsiConsole console)
     {
         console.MarkupLine($"[bold]{Markup.Escape(estimate.Model.Name)}[/] · {estimate.Model.Parameters.FormatExact()} parameters · {estimate.Workload.Kind}");
+        if (estimate.Model.Origin is { } origin && !origin.StartsWith("catalog", StringComparison.Ordinal) && origin != "parameter count")
+        {
+            // Files were read (a local path, llmem's Hub cache, the Hub): say which, and at which commit. A catalog id or a
+            // count names its source already, and the JSON always has "origin".
+            console.MarkupLine($"[grey]from {Markup.Escape(origin)}[/]");
+        }
+
         console.MarkupLine("[grey]" + Markup.Escape(string.Join(" · ", estimate.Workload.Settings.Select(s => $"{s.Name} {s.Value}{(s.IsDefault ? " (default)" : "")}"))) + "[/]");
         console.WriteLine();
 

@@ -24,6 +24,10 @@ public static class GgufReader
     /// <exception cref="ModelFormatException">The file, or a part of it, is missing, malformed or unsupported.</exception>
     public static GgufFile ReadPath(string path) => GgufSplit.Read(path);
 
+    /// <summary>Reads file <paramref name="name"/> of a model's files (local or on the Hub); for a part of a split model, reads every part beside it.</summary>
+    /// <exception cref="ModelFormatException">The file, or a part of it, is missing, malformed or unsupported.</exception>
+    public static GgufFile Read(IModelFiles source, string name) => GgufSplit.Read(source, name);
+
     /// <summary>Reads one GGUF file from the start of a seekable stream; <paramref name="file"/> names it in errors and tensors.</summary>
     /// <exception cref="ModelFormatException">The header is malformed, truncated or unsupported.</exception>
     public static GgufFile Read(Stream stream, string file)

@@ -19,15 +19,31 @@ internal static partial class GgufSplit
     [GeneratedRegex(@"^(?<prefix>.+)-(?<no>\d{5})-of-(?<count>\d{5})(?<extension>\.gguf)$", RegexOptions.IgnoreCase | RegexOptions.CultureInvariant)]
     private static partial Regex PartName();
 
+    /// <summary>Whether the file is named like a part of a split model (a '/'-separated name's last part).</summary>
+    public static bool IsPart(string name) => PartName().IsMatch(name[(name.LastIndexOf('/') + 1)..]);
+
+    /// <summary>Whether the file is named like the first part of a split model.</summary>
+    public static bool IsFirstPart(string name) => PartName().Match(name[(name.LastIndexOf('/') + 1)..]) is { Success: true } m && m.Groups["no"].Value == "00001";
+
     /// <summary>The name of part <paramref name="number"/> (1-based) of <paramref name="count"/>: "name-00002-of-00003.gguf".</summary>
     public static string PartFileName(string prefix, int number, int count, string extension = GgufReader.Extension) =>
         string.Create(CultureInfo.InvariantCulture, $"{prefix}-{number:D5}-of-{count:D5}{extension}");
 
     public static GgufFile Read(string path)
     {
-        var given = ReadOne(path);
+        var (source, name) = LocalFolderFiles.Of(path);
+        return Read(source, name);
+    }
+
+    /// <summary>Reads file <paramref name="name"/> of <paramref name="source"/>, and the other parts beside it when it is one part of a split model.</summary>
+    public static GgufFile Read(IModelFiles source, string name)
+    {
+        var path = source.Label(name);
+        var given = ReadOne(source, name);
         var count = given.GetInteger(CountKey) ?? 1;
-        var match = PartName().Match(Path.GetFileName(path));
+        var slash = name.LastIndexOf('/') + 1;
+        var (folder, fileName) = (name[..slash], name[slash..]);
+        var match = PartName().Match(fileName);
         if (count <= 1)
         {
             return match.Success && int.Parse(match.Groups["count"].Value, CultureInfo.InvariantCulture) > 1
@@ -46,19 +62,18 @@ internal static partial class GgufSplit
                 + $"({PartFileName("name", 1, (int)count)}), so its other parts cannot be found.");
         }
 
-        var folder = Path.GetDirectoryName(path) ?? "";
         var prefix = match.Groups["prefix"].Value;
         var givenNumber = int.Parse(match.Groups["no"].Value, CultureInfo.InvariantCulture);
         var parts = new List<GgufFile>((int)count);
         for (var number = 1; number <= count; number++)
         {
-            var partPath = Path.Combine(folder, PartFileName(prefix, number, (int)count, match.Groups["extension"].Value));
-            if (number != givenNumber && !File.Exists(partPath))
+            var partName = folder + PartFileName(prefix, number, (int)count, match.Groups["extension"].Value);
+            if (number != givenNumber && !source.Exists(partName))
             {
-                throw new ModelFormatException(partPath, $"part {number} of {count} is missing: a split model needs every part next to {Path.GetFileName(path)}.");
+                throw new ModelFormatException(source.Label(partName), $"part {number} of {count} is missing: a split model needs every part next to {fileName}.");
             }
 
-            var part = number == givenNumber ? given : ReadOne(partPath);
+            var part = number == givenNumber ? given : ReadOne(source, partName);
             Check(part, number, count);
             parts.Add(part);
         }
@@ -66,12 +81,13 @@ internal static partial class GgufSplit
         return Combine(parts);
     }
 
-    private static GgufFile ReadOne(string path)
+    private static GgufFile ReadOne(IModelFiles source, string name)
     {
-        FileStream stream;
+        var path = source.Label(name);
+        Stream stream;
         try
         {
-            stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, bufferSize: 1, FileOptions.RandomAccess);
+            stream = source.OpenRead(name);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {

@@ -28,14 +28,24 @@ public sealed record SafetensorsIndex(long? TotalSize, ImmutableArray<KeyValuePa
     /// <exception cref="ModelFormatException">Too large, not JSON, or a field of the wrong kind.</exception>
     public static SafetensorsIndex Read(string path)
     {
-        var length = new FileInfo(path).Length;
+        var (source, name) = LocalFolderFiles.Of(path);
+        return Read(source, name);
+    }
+
+    /// <summary>Reads the index of a checkpoint's files (local or on the Hub), refusing one past the limit before reading it.</summary>
+    /// <exception cref="ModelFormatException">Too large, not JSON, or a field of the wrong kind.</exception>
+    public static SafetensorsIndex Read(IModelFiles source, string name = FileName)
+    {
+        ArgumentNullException.ThrowIfNull(source);
+        var path = source.Label(name);
+        var length = source.Length(name);
         if (length > SafetensorsLimits.MaxIndexBytes)
         {
             throw new ModelFormatException(path, $"{N(length)} bytes is too large for a safetensors index (the limit is "
                 + $"{N(SafetensorsLimits.MaxIndexBytes)}; an index holds about 100 bytes per tensor).");
         }
 
-        return Parse(File.ReadAllBytes(path), path);
+        return Parse(source.ReadAll(name, SafetensorsLimits.MaxIndexBytes, "a safetensors index"), path);
     }
 
     /// <summary>Parses index JSON; <paramref name="file"/> names it in errors.</summary>

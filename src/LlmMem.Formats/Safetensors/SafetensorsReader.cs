@@ -72,6 +72,14 @@ public static class SafetensorsReader
     /// <exception cref="ModelFormatException">The file is not a valid safetensors file.</exception>
     public static StoredWeights ReadFile(string path) => Combine([(path, ReadHeaderOf(path))], []);
 
+    /// <summary>The tensors of one .safetensors file of a model's files (local or on the Hub).</summary>
+    /// <exception cref="ModelFormatException">The file is not a valid safetensors file.</exception>
+    public static StoredWeights ReadFile(IModelFiles source, string name)
+    {
+        ArgumentNullException.ThrowIfNull(source);
+        return Combine([(source.Label(name), ReadHeaderOf(source, name))], []);
+    }
+
     /// <summary>
     /// The tensors of a checkpoint folder: the shards that model.safetensors.index.json names, or else every .safetensors
     /// file in it (one or several); null when it holds neither.
@@ -85,16 +93,22 @@ public static class SafetensorsReader
     /// </remarks>
     /// <exception cref="ModelFormatException">An index, shard or file is malformed, or they disagree about what is stored.</exception>
     /// <exception cref="DirectoryNotFoundException">The folder does not exist.</exception>
-    public static StoredWeights? ReadFolder(string folder)
+    public static StoredWeights? ReadFolder(string folder) => ReadFiles(new LocalFolderFiles(folder));
+
+    /// <summary>
+    /// The tensors of a checkpoint's files, local or on the Hub, as <see cref="ReadFolder"/> reads a folder: the shards the
+    /// index names, or else every top-level .safetensors file; null when there are neither.
+    /// </summary>
+    /// <exception cref="ModelFormatException">An index, shard or file is malformed, or they disagree about what is stored.</exception>
+    public static StoredWeights? ReadFiles(IModelFiles source)
     {
-        var files = Directory.EnumerateFiles(folder)
-            .Where(f => f.EndsWith(Extension, StringComparison.OrdinalIgnoreCase))
-            .Order(StringComparer.Ordinal)
+        ArgumentNullException.ThrowIfNull(source);
+        var files = source.Names
+            .Where(f => !f.Contains('/', StringComparison.Ordinal) && f.EndsWith(Extension, StringComparison.OrdinalIgnoreCase))
             .ToList();
-        var indexPath = Path.Combine(folder, SafetensorsIndex.FileName);
-        if (File.Exists(indexPath))
+        if (source.Exists(SafetensorsIndex.FileName))
         {
-            return ReadIndexed(folder, indexPath, files);
+            return ReadIndexed(source, files);
         }
 
         if (files.Count == 0)
@@ -104,23 +118,25 @@ public static class SafetensorsReader
 
         var notes = files.Count == 1 ? ImmutableArray<string>.Empty
             : [$"{files.Count} .safetensors files and no {SafetensorsIndex.FileName}: all of them are read as one checkpoint."];
-        return Combine([.. files.Select(f => (f, ReadHeaderOf(f)))], notes);
+        return Combine([.. files.Select(f => (source.Label(f), ReadHeaderOf(source, f)))], notes);
     }
 
-    private static StoredWeights ReadIndexed(string folder, string indexPath, List<string> present)
+    private static StoredWeights ReadIndexed(IModelFiles source, List<string> present)
     {
-        var index = SafetensorsIndex.Read(indexPath);
+        var indexPath = source.Label(SafetensorsIndex.FileName);
+        var index = SafetensorsIndex.Read(source);
         var shards = new List<(string Path, SafetensorsHeader Header)>();
+        var shardNames = new HashSet<string>(StringComparer.Ordinal);
         foreach (var shard in index.Shards)
         {
-            var path = Path.Combine(folder, shard);
-            if (!File.Exists(path))
+            if (!source.Exists(shard))
             {
                 var tensor = index.WeightMap.First(p => p.Value == shard).Key;
                 throw new ModelFormatException(indexPath, $"weight_map puts tensor {Quote(tensor)} in shard {Quote(shard)}, which is not in the folder.");
             }
 
-            shards.Add((path, ReadHeaderOf(path)));
+            shards.Add((source.Label(shard), ReadHeaderOf(source, shard)));
+            shardNames.Add(shard);
         }
 
         var weights = Combine(shards, []);
@@ -171,8 +187,7 @@ public static class SafetensorsReader
                 + $"(first: {string.Join(", ", unlisted.Take(3).Select(Quote))}); they are counted.");
         }
 
-        var read = shards.Select(s => s.Path).ToHashSet(StringComparer.Ordinal);
-        foreach (var file in present.Where(f => !read.Contains(f)))
+        foreach (var file in present.Where(f => !shardNames.Contains(f)))
         {
             notes.Add($"{Path.GetFileName(file)} is in the folder but not in {SafetensorsIndex.FileName}; it was not read.");
         }
@@ -211,8 +226,14 @@ public static class SafetensorsReader
 
     private static SafetensorsHeader ReadHeaderOf(string path)
     {
-        using var stream = new FileStream(path, new FileStreamOptions { Mode = FileMode.Open, Access = FileAccess.Read, Share = FileShare.Read, BufferSize = 0 });
-        return ReadHeader(stream, path);
+        var (source, name) = LocalFolderFiles.Of(path);
+        return ReadHeaderOf(source, name);
+    }
+
+    private static SafetensorsHeader ReadHeaderOf(IModelFiles source, string name)
+    {
+        using var stream = source.OpenRead(name);
+        return ReadHeader(stream, source.Label(name));
     }
 
     /// <summary>Fills <paramref name="buffer"/> from the stream; a stream shorter than its stated length is a truncated file.</summary>
