@@ -178,9 +178,9 @@ internal sealed class CommonOptions
         return (gpu, memory) switch
         {
             (null, null) => null,
-            ({ } g, null) => new DeviceCapacity(g.Name, g.Usable, g.UsableSource),
+            ({ } g, null) => new DeviceCapacity(g.Name, g.Usable, g.UsableSource) { BandwidthGBs = g.BandwidthGBs },
             (null, { } m) => new DeviceCapacity($"a {m.Format(UnitSystem.Iec)} GPU", m, "--gpu-memory"),
-            ({ } g, { } m) => new DeviceCapacity($"{g.Name} capped at {m.Format(UnitSystem.Iec)}", m, "--gpu-memory"),
+            ({ } g, { } m) => new DeviceCapacity($"{g.Name} capped at {m.Format(UnitSystem.Iec)}", m, "--gpu-memory") { BandwidthGBs = g.BandwidthGBs },
         };
     }
 

@@ -17,6 +17,46 @@ public static class InferenceEstimator
 
     public static Estimate Estimate(InferenceRequest request)
     {
+        var estimate = EstimateMemory(request);
+        return request.Capacity?.BandwidthGBs is null ? estimate : estimate with { Decode = Decode(request, estimate) };
+    }
+
+    /// <summary>
+    /// The decode bound on the first GPU: the weights a token reads (its active share for a mixture of experts) and the
+    /// KV cache of the sequences decoded together at full length. llama.cpp with layers in host RAM is bound by the
+    /// host's memory instead, which llmem does not know.
+    /// </summary>
+    private static DecodeBound? Decode(InferenceRequest request, Estimate estimate)
+    {
+        var gpu = estimate.Devices.FirstOrDefault(d => d.Name.StartsWith("gpu", StringComparison.Ordinal));
+        if (gpu is null)
+        {
+            return null;
+        }
+
+        var breakdown = request.Model.Breakdown;
+        var active = breakdown is { } b && request.Model.Shape is { IsMixtureOfExperts: true } && b.Total.Value > 0 ? (double)b.Active.Value / b.Total.Value : 1.0;
+        var kv = gpu.Find(TermId.KvCache)?.Bytes ?? ByteSize.Zero;
+        var engine = request.Engine;
+        if (engine == InferenceEngine.Vllm)
+        {
+            return estimate.KvPool is { } pool ? DecodeSpeedFormulas.Bound(gpu, request.Capacity!.BandwidthGBs, active, 1, ByteSize.FromBytes(pool.BytesPerSequence)) : null;
+        }
+
+        if (engine == InferenceEngine.LlamaCpp)
+        {
+            var llama = request.LlamaCpp ?? new LlamaCppSettings();
+            var allOnGpu = llama.GpuLayers is null || llama.GpuLayers > request.Model.Shape?.LayerCount;
+            return allOnGpu && llama.CpuMoeLayers == 0 && !llama.NoKvOffload
+                ? DecodeSpeedFormulas.Bound(gpu, request.Capacity!.BandwidthGBs, active, llama.Sequences ?? 1, kv)
+                : null;
+        }
+
+        return DecodeSpeedFormulas.Bound(gpu, request.Capacity!.BandwidthGBs, active, request.Batch ?? InferenceRequest.DefaultBatch, kv);
+    }
+
+    private static Estimate EstimateMemory(InferenceRequest request)
+    {
         var engine = request.Engine ?? InferenceEngine.Transformers;
         var shape = request.Model.Shape;
         var dtype = request.Dtype ?? shape?.StoredDtype ?? DefaultDtype;
