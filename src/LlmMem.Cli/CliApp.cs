@@ -19,6 +19,7 @@ public static class CliApp
         {
             InferCommand.Create(output),
             FitCommand.Create(output),
+            PlotCommand.Create(output),
             TrainCommand.Create(output),
             InspectCommand.Create(output),
             ModelsCommand.Create(output),
