@@ -48,6 +48,10 @@ internal sealed class InferOptions
 
     private readonly Option<string?> cpuMoe = new("--n-cpu-moe", "-ncmoe") { Description = "llama.cpp: keep the experts of the first N layers in host RAM.", HelpName = "n" };
 
+    private readonly Option<string?> tensorSplit = new("--tensor-split", "-ts") { Description = "llama.cpp: shares of the layers per GPU, e.g. 3,2 (default: in proportion to each GPU's memory).", HelpName = "a,b,…" };
+
+    private readonly Option<string?> splitMode = new("--split-mode", "-sm") { Description = "llama.cpp: layer (default) or none (one GPU); row is not modelled.", HelpName = "layer|none" };
+
     private readonly Option<bool> embeddings = new("--embedding", "--embeddings") { Description = "llama.cpp: also output embeddings (adds n_embd floats to the output buffer)." };
 
     private readonly Option<string?> gmu = new("--gpu-memory-utilization", "--gmu") { Description = "vLLM: share of the GPU's memory vLLM may use (default 0.9).", HelpName = "0..1" };
@@ -75,10 +79,28 @@ internal sealed class InferOptions
 
     public CommonOptions Common { get; } = new();
 
+    /// <summary>-ts 3,2 (llama.cpp also accepts 3/2): non-negative shares, at least one above zero.</summary>
+    private static System.Collections.Immutable.ImmutableArray<double>? TensorSplit(string? text)
+    {
+        if (text is null)
+        {
+            return null;
+        }
+
+        var parts = text.Split([',', '/'], StringSplitOptions.TrimEntries);
+        var shares = parts.Select(p => double.TryParse(p, System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out var x) && x >= 0 && x <= 1e6 ? x : -1).ToArray();
+        if (shares.Any(x => x < 0) || shares.Sum() <= 0 || shares.Length > LlmMem.Hardware.Parallelism.MaxGpus)
+        {
+            throw new UsageException($"--tensor-split '{text}': give non-negative shares per GPU, e.g. 3,2.");
+        }
+
+        return [.. shares];
+    }
+
     public void AddTo(Command command)
     {
         Common.AddTo(command);
-        foreach (var option in new Option[] { engine, dtype, quant, ubatch, parallel, cacheK, cacheV, flash, swaFull, gpuLayers, noKvOffload, embeddings, cpuMoe,
+        foreach (var option in new Option[] { engine, dtype, quant, ubatch, parallel, cacheK, cacheV, flash, swaFull, gpuLayers, noKvOffload, embeddings, cpuMoe, tensorSplit, splitMode,
                      gmu, maxNumSeqs, maxBatched, blockSize, kvCacheDtype, enforceEager, engineVersion, attention, cache })
         {
             command.Options.Add(option);
@@ -94,6 +116,33 @@ internal sealed class InferOptions
             throw new UsageException("--engine-version applies to --engine vllm or transformers.");
         }
 
+        var capacities = Common.ReadCapacities(result);
+        if (capacities is not null && chosen != InferenceEngine.LlamaCpp)
+        {
+            throw new UsageException("Mixed GPUs in --gpu are modelled for llama.cpp (--engine llamacpp), which splits layers over them; other engines need one kind of GPU.");
+        }
+
+        var split = TensorSplit(result.GetValue(tensorSplit));
+        var mode = result.GetValue(splitMode)?.Trim().ToLowerInvariant();
+        if (mode is not (null or "layer" or "none"))
+        {
+            throw new UsageException(mode == "row"
+                ? "--split-mode row (tensors split by rows) is not modelled; use layer, llama.cpp's default."
+                : $"Unknown --split-mode '{mode}'. Valid: layer, none.");
+        }
+
+        var parallelism = Common.ReadParallelism(result);
+        if (capacities is { Length: > 1 } cards && parallelism.Gpus == 1)
+        {
+            LlmMem.Hardware.Parallelism.TryCreate(null, null, cards.Length, null, out parallelism, out _);
+        }
+
+        if (mode == "none")
+        {
+            parallelism = LlmMem.Hardware.Parallelism.Single;
+            capacities = null;
+        }
+
         return new InferenceRequest(
             Common.ReadModel(result, output),
             Engine: chosen,
@@ -101,7 +150,8 @@ internal sealed class InferOptions
             Quantization: Parse<WeightQuantization>(result.GetValue(quant), WeightQuantization.TryParse),
             ContextTokens: Common.ReadContext(result),
             Batch: Common.ReadBatch(result),
-            Parallelism: Common.ReadParallelism(result),
+            Parallelism: parallelism,
+            Capacities: capacities,
             Capacity: Common.ReadCapacity(result),
             LlamaCpp: new LlamaCppSettings(
                 CommonOptions.ReadCount(result.GetValue(ubatch), "--ubatch-size", CommonOptions.MaxContextTokens),
@@ -119,7 +169,8 @@ internal sealed class InferOptions
                 GpuLayers(result.GetValue(gpuLayers)),
                 result.GetValue(noKvOffload),
                 result.GetValue(embeddings),
-                (int)(CommonOptions.ReadCount(result.GetValue(cpuMoe), "--n-cpu-moe", 100_000) ?? 0)),
+                (int)(CommonOptions.ReadCount(result.GetValue(cpuMoe), "--n-cpu-moe", 100_000) ?? 0),
+                split),
             Vllm: new VllmSettings(
                 Utilization(result.GetValue(gmu)),
                 null, // --max-model-len is --context's alias: the request's context.

@@ -31,4 +31,32 @@ public static class DecodeSpeedFormulas
         return new DecodeBound(tokens, bytes, sequences, bandwidth, device.Name,
             $"{sequences} × {bandwidth.ToString("N0", CultureInfo.InvariantCulture)} GB/s / ({weights.Bytes.Format(UnitSystem.Si)} weights{active} + {kvRead.Format(UnitSystem.Si)} KV read per step)");
     }
+
+    /// <summary>
+    /// Layers split over GPUs (llama.cpp's layer split) run in turn, so one step takes Σ bytes on GPU g / bandwidth of g:
+    /// tokens/s ≤ sequences / Σ_g (weights_g × active + KV_g) / bandwidth_g. Null when a GPU's bandwidth is unknown.
+    /// </summary>
+    public static DecodeBound? Sequential(IReadOnlyList<DeviceEstimate> gpus, IReadOnlyList<double?> bandwidthsGBs, double activeFraction, long sequences)
+    {
+        if (bandwidthsGBs.Any(b => b is not > 0))
+        {
+            return null;
+        }
+
+        var seconds = 0.0;
+        var total = ByteSize.Zero;
+        var parts = new List<string>();
+        for (var g = 0; g < gpus.Count; g++)
+        {
+            var weights = gpus[g].Find(TermId.Weights)?.Bytes ?? ByteSize.Zero;
+            var kv = gpus[g].Find(TermId.KvCache)?.Bytes ?? ByteSize.Zero;
+            var bytes = ByteSize.FromBytes((long)Math.Ceiling(weights.Bytes * activeFraction)) + kv;
+            seconds += bytes.Bytes / (bandwidthsGBs[g]!.Value * 1e9);
+            total += bytes;
+            parts.Add($"{bytes.Format(UnitSystem.Si)} / {bandwidthsGBs[g]!.Value.ToString("N0", CultureInfo.InvariantCulture)} GB/s");
+        }
+
+        return seconds <= 0 ? null : new DecodeBound(sequences / seconds, total, sequences, bandwidthsGBs.Min(b => b!.Value), string.Join(" → ", gpus.Select(d => d.Name)),
+            $"{sequences} / ({string.Join(" + ", parts)}) per step, GPUs in turn{(activeFraction < 1 ? $", weights × {activeFraction.ToString("0.###", CultureInfo.InvariantCulture)} active" : "")}");
+    }
 }
