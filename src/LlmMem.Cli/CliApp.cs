@@ -20,6 +20,7 @@ public static class CliApp
             InferCommand.Create(output),
             FitCommand.Create(output),
             PlotCommand.Create(output),
+            PlanCommand.Create(output),
             TrainCommand.Create(output),
             InspectCommand.Create(output),
             ModelsCommand.Create(output),

@@ -84,6 +84,7 @@ internal sealed record DataTypeJson(string Name, int? GgmlId, string Family, int
 
 [JsonSerializable(typeof(EstimateJson))]
 [JsonSerializable(typeof(FitJson))]
+[JsonSerializable(typeof(LlmMem.Cli.Commands.PlanJson))]
 [JsonSerializable(typeof(long))]
 [JsonSerializable(typeof(string))]
 [JsonSerializable(typeof(List<DataTypeJson>))]
