@@ -40,6 +40,12 @@ public static class InferenceEstimator
         var engine = request.Engine;
         if (engine == InferenceEngine.Vllm)
         {
+            // Pipeline stages read in turn, each its own layers: not bounded by the first GPU alone.
+            if (request.Parallelism is { PipelineParallel: > 1 })
+            {
+                return null;
+            }
+
             return estimate.KvPool is { } pool ? DecodeSpeedFormulas.Bound(gpu, request.Capacity!.BandwidthGBs, active, 1, ByteSize.FromBytes(pool.BytesPerSequence)) : null;
         }
 
