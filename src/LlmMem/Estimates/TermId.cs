@@ -12,6 +12,9 @@ public readonly record struct TermId(string Value)
     /// <summary>Transformers' DynamicCache: the extra copy torch.cat holds while a layer's cache grows.</summary>
     public static readonly TermId KvCacheGrowth = new("kv_cache_growth");
     public static readonly TermId Activations = new("activations");
+
+    /// <summary>Training with activation checkpointing: the layer inputs kept for recomputation.</summary>
+    public static readonly TermId ActivationCheckpoints = new("activation_checkpoints");
     public static readonly TermId Logits = new("logits");
     public static readonly TermId Gradients = new("gradients");
     public static readonly TermId OptimizerStates = new("optimizer_states");

@@ -83,6 +83,25 @@ public static class TrainingEstimator
         return ([.. sharded.Where(t => !Offloaded(t))], [.. sharded.Where(Offloaded)]);
     }
 
+    private const string BackwardStart = "backward start";
+    private const string OptimizerStep = "optimizer step";
+
+    /// <summary>
+    /// The larger of the step's two peaks, as the terms live then. At the start of the backward pass the saved
+    /// activations and the loss are live, and the gradients only when they persist between steps (gradient accumulation,
+    /// DeepSpeed's ZeRO buffers); otherwise torch's zero_grad(set_to_none=True) freed them after the last step and
+    /// activations are freed layer by layer as gradients appear. At the optimizer step every gradient is live and the
+    /// activations are gone. With the optimizer in the backward (torchtune optimizer_in_bwd) no full set of gradients ever lives.
+    /// </summary>
+    private static (ImmutableArray<Term> Terms, string Phase, ByteSize Other) Peak(ImmutableArray<Term> states, ImmutableArray<Term> activations, TrainingRequest request)
+    {
+        static ByteSize Sum(IEnumerable<Term> terms) => terms.Aggregate(ByteSize.Zero, (s, t) => s + t.Bytes);
+        var persistent = !request.OptimizerInBackward && ((request.GradientAccumulation ?? 1) > 1 || request.Zero >= 1);
+        var backward = states.Where(t => t.Id != TermId.Gradients || persistent).Concat(activations).ToImmutableArray();
+        var step = request.OptimizerInBackward ? [.. states.Where(t => t.Id != TermId.Gradients)] : states;
+        return Sum(backward) >= Sum(step) ? (backward, BackwardStart, Sum(step)) : (step, OptimizerStep, Sum(backward));
+    }
+
     public static Estimate Estimate(TrainingRequest request)
     {
         var method = request.Method ?? TrainingMethod.Full;
@@ -129,6 +148,15 @@ public static class TrainingEstimator
         {
             gpuTerms = gpuTerms.Add(GatheredLayer(layered, precision));
         }
+
+        string? peak = null;
+        ByteSize? otherPhase = null;
+        if (request.Model.Shape is { } shaped)
+        {
+            var (activations, offloaded) = TrainingActivations.Terms(request, shaped, method, precision, parallel, batch, sequence);
+            (gpuTerms, peak, otherPhase) = Peak(gpuTerms, activations, request);
+            hostTerms = hostTerms.AddRange(offloaded);
+        }
         var devices = DeviceLayout.IdenticalGpus(parallel.Gpus, gpuTerms, request.Capacity);
         if (hostTerms.Length > 0)
         {
@@ -139,13 +167,28 @@ public static class TrainingEstimator
         }
 
         var warnings = new List<EstimateWarning>(request.Model.Notes);
-        warnings.Add(request.Model.Shape is null
-            ? new("needs_architecture",
+        if (request.Model.Shape is null)
+        {
+            warnings.Add(new("needs_architecture",
                 $"A bare parameter count gives the model states only: activations for batch {SettingsBuilder.Thousands(batch)} × {SettingsBuilder.Thousands(sequence)} tokens need the model's architecture.",
-                "model")
-            : new("not_yet_modelled",
-                $"This estimate has the model states only: activations for batch {SettingsBuilder.Thousands(batch)} × {SettingsBuilder.Thousands(sequence)} tokens are not modelled yet.",
                 "model"));
+        }
+        else
+        {
+            warnings.Add(new("peak_phase", peak == BackwardStart
+                ? $"The peak falls at the start of the backward pass: the saved activations and the loss are live; the optimizer step needs {otherPhase!.Value.Format()} per GPU."
+                : $"The peak falls at the optimizer step (all gradients live, activations freed); the start of the backward pass needs {otherPhase!.Value.Format()} per GPU.",
+                "model"));
+            warnings.Add(new("activations_eager_modules",
+                "Activations are the tensors autograd saves in Transformers-style modules (see --explain); fused kernels (torch.compile, Liger) keep less, and the backward's transient gradients are not added.",
+                "checkpointing"));
+            if (parallel.PipelineParallel > 1)
+            {
+                warnings.Add(new("pipeline_upper_bound",
+                    "Pipeline parallel: every GPU is shown with the first stage's activations (micro-batches in flight) and the last stage's loss: an upper bound per GPU.",
+                    "pp"));
+            }
+        }
         if (optimizer.Storage == OptimizerStateStorage.Factored && request.Model.Shape is null)
         {
             warnings.Add(new("optimizer_approximate",
@@ -196,6 +239,44 @@ public static class TrainingEstimator
         if (request.HybridShard)
         {
             settings.Add("fsdp", "hybrid");
+        }
+
+        if (request.Model.Shape is not null)
+        {
+            settings.Add("checkpointing", (request.Checkpointing ?? Checkpointing.None).ToString().ToLowerInvariant(), request.Checkpointing is null)
+                .Add("attention", ActivationOptions.Name(request.Attention ?? AttentionImplementation.Sdpa), request.Attention is null)
+                .Add("loss", request.LanguageModelHead ? (request.Loss ?? LossImplementation.Standard).ToString().ToLowerInvariant() : "none (task head)", request.Loss is null);
+            if (request.Dropout is { } p)
+            {
+                settings.Add("dropout", p.ToString(System.Globalization.CultureInfo.InvariantCulture));
+            }
+
+            if (request.GradientAccumulation is { } ga)
+            {
+                settings.Add("grad_accum", ga);
+            }
+
+            if (parallel.PipelineParallel > 1)
+            {
+                settings.Add("micro_batches", request.MicroBatches ?? parallel.PipelineParallel, request.MicroBatches is null);
+            }
+
+            if (request.SequenceParallel)
+            {
+                settings.Add("sequence_parallel", "on");
+            }
+
+            if (request.OffloadActivations)
+            {
+                settings.Add("offload_activations", "on");
+            }
+
+            if (request.OptimizerInBackward)
+            {
+                settings.Add("optimizer_in_backward", "on");
+            }
+
+            settings.Add("peak", peak!);
         }
 
         return new Estimate(
