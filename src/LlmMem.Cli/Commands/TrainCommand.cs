@@ -54,6 +54,7 @@ internal static class TrainCommand
         var offloadActivations = new Option<bool>("--offload-activations") { Description = "Saved activations in host RAM; the GPU keeps the layer being computed." };
         var dropout = new Option<string?>("--dropout") { Description = "The model's dropout probability (default 0): dropout keeps a 1-byte mask per element.", HelpName = "p" };
         var optimizerInBackward = new Option<bool>("--optimizer-in-backward") { Description = "Step each parameter as soon as its gradient exists (torchtune optimizer_in_bwd): the gradients never all live." };
+        var compile = new Option<bool>("--compile") { Description = "torch.compile: RMSNorm's fp32 upcast and a chunked loss's log-softmax are recomputed in the backward, not saved." };
         var command = new Command("train", "Memory per GPU to train or fine-tune a model: weights, gradients, master weights, optimizer states, activations and the loss at the step's peak.");
         common.AddTo(command);
         command.Options.Add(method);
@@ -66,7 +67,7 @@ internal static class TrainCommand
         command.Options.Add(fsdp);
         command.Options.Add(compat);
         command.Options.Add(largestLayer);
-        foreach (var option in new Option[] { checkpointing, attention, loss, sequenceParallel, microBatches, gradAccum, offloadActivations, dropout, optimizerInBackward })
+        foreach (var option in new Option[] { checkpointing, attention, loss, sequenceParallel, microBatches, gradAccum, offloadActivations, dropout, optimizerInBackward, compile })
         {
             command.Options.Add(option);
         }
@@ -104,7 +105,8 @@ internal static class TrainCommand
                 GradientAccumulation: (int?)CommonOptions.ReadCount(result.GetValue(gradAccum), "--grad-accum", 65_536),
                 OffloadActivations: result.GetValue(offloadActivations),
                 Dropout: Dropout(result.GetValue(dropout)),
-                OptimizerInBackward: result.GetValue(optimizerInBackward));
+                OptimizerInBackward: result.GetValue(optimizerInBackward),
+                Compiled: result.GetValue(compile));
             if (request.SequenceParallel && (request.Parallelism?.TensorParallel ?? 1) == 1)
             {
                 throw new UsageException("--sequence-parallel divides activations over tensor-parallel GPUs: it needs --tp 2 or more.");

@@ -83,8 +83,10 @@ public static class ActivationFormulas
     /// </summary>
     /// <param name="bytes">Bytes of the compute dtype (2 for bf16/fp16, 4 for fp32).</param>
     /// <param name="adapterTargets">LoRA's target modules (frozen base), or null when every weight is trained.</param>
+    /// <param name="compiled">torch.compile: AOTAutograd's min-cut partitioner (torch/_functorch/partitioners.py
+    /// min_cut_rematerialization_partition) recomputes RMSNorm's fp32 upcast from its input, so a norm saves its input (d·h) only.</param>
     public static LayerActivations Layer(ModelShape shape, LayerShape layer, int bytes, AttentionImplementation attention, bool dropout,
-        ImmutableArray<string>? adapterTargets = null)
+        ImmutableArray<string>? adapterTargets = null, bool compiled = false)
     {
         long d = bytes, h = shape.HiddenSize;
         var a = layer.Attention;
@@ -109,7 +111,7 @@ public static class ActivationFormulas
             }
         }
 
-        var rms = shape.Norm == NormShape.RmsNorm;
+        var rms = shape.Norm == NormShape.RmsNorm && !compiled;
         R($"{layer.Norms} norm{(layer.Norms == 1 ? "" : "s")} ({(rms ? "fp32 input + normalised" : "input")})", layer.Norms * (rms ? 4 * h + d * h : d * h));
         R("q/k/v input", Kept("q_proj", "k_proj", "v_proj", "q_a_proj", "kv_a_proj_with_mqa") ? d * h : 0);
         long q = (long)a.Heads * a.HeadDim, kv = (long)a.KvHeads * a.HeadDim, vv = (long)a.KvHeads * a.ValueHeadDim, o = (long)a.Heads * a.ValueHeadDim;
@@ -169,9 +171,9 @@ public static class ActivationFormulas
 
     /// <summary>The layer of a model that keeps the most (the first of the widest).</summary>
     public static (LayerShape Layer, LayerActivations Activations) Widest(ModelShape shape, long tokens, int bytes, AttentionImplementation attention, bool dropout,
-        ImmutableArray<string>? adapterTargets, int tp, bool sequenceParallel)
+        ImmutableArray<string>? adapterTargets, int tp, bool sequenceParallel, bool compiled = false)
     {
-        return shape.Layers.Select(l => (l, Layer(shape, l, bytes, attention, dropout, adapterTargets)))
+        return shape.Layers.Select(l => (l, Layer(shape, l, bytes, attention, dropout, adapterTargets, compiled)))
             .MaxBy(x => x.Item2.PerToken(tokens, tp, sequenceParallel));
     }
 
@@ -181,16 +183,16 @@ public static class ActivationFormulas
     /// Narayanan et al. 2021 §2.2; Korthikanti §4.2.3).
     /// </summary>
     public static Term Layers(ModelShape shape, IReadOnlyList<LayerShape> layers, long batch, long tokens, int bytes, AttentionImplementation attention, bool dropout,
-        ImmutableArray<string>? adapterTargets, int tp, bool sequenceParallel, bool keepScores, long inFlight, string label)
+        ImmutableArray<string>? adapterTargets, int tp, bool sequenceParallel, bool keepScores, long inFlight, string label, bool compiled = false)
     {
         var total = ByteSize.Zero;
         foreach (var layer in layers)
         {
-            total += ByteSize.FromBytes(checked(batch * tokens * Layer(shape, layer, bytes, attention, dropout, adapterTargets).PerToken(tokens, tp, sequenceParallel, keepScores)));
+            total += ByteSize.FromBytes(checked(batch * tokens * Layer(shape, layer, bytes, attention, dropout, adapterTargets, compiled).PerToken(tokens, tp, sequenceParallel, keepScores)));
         }
 
         total *= inFlight;
-        var first = Layer(shape, layers[0], bytes, attention, dropout, adapterTargets);
+        var first = Layer(shape, layers[0], bytes, attention, dropout, adapterTargets, compiled);
         return new Term(TermId.Activations, label, total,
             "tensors autograd saves per layer, listed from transformers modeling_llama.py and torch's saved variables; Korthikanti et al. 2022 §4",
             () => $"{(inFlight > 1 ? $"{inFlight} micro-batches × " : "")}{layers.Count} layers × {FormulaText.Count(batch)} × {FormulaText.Count(tokens)} tokens × "
@@ -218,20 +220,27 @@ public static class ActivationFormulas
     /// the compute-dtype logits stay whole, each chunk is upcast and its log-softmax output kept: d + 4 + 4/chunks B.
     /// Plus the final norm and the LM head's input. Megatron's vocabulary-parallel cross-entropy divides the vocabulary
     /// by TP (megatron/core/tensor_parallel/cross_entropy.py).
+    /// Compiled chunked loss (torchtune compiles its loss): the log-softmax is recomputed in the backward, so only the
+    /// compute-dtype logits stay, with one chunk's fp32 logits and gradient: d + 2 × 4/chunks B.
     /// Example: Llama-3.2-3B (vocab 128,256), b 2 × 4,096 tokens, standard: 8,192 × 128,256 × 12 B = 12.6 GB.
     /// </summary>
-    public static Term Loss(ModelShape shape, long batch, long tokens, int bytes, LossImplementation loss, int tp)
+    public static Term Loss(ModelShape shape, long batch, long tokens, int bytes, LossImplementation loss, int tp, bool compiled = false)
     {
         long v = (shape.VocabSize + tp - 1) / tp, h = shape.HiddenSize;
-        var rms = shape.Norm == NormShape.RmsNorm;
+        var rms = shape.Norm == NormShape.RmsNorm && !compiled;
         long head = shape.FinalNorms * (rms ? 4 * h + bytes * h : bytes * h) + bytes * h;
+        var chunks = ActivationOptions.LossChunks;
         long perToken = loss == LossImplementation.Standard
             ? checked(Math.Max(12 * v, (bytes == 4 ? 4 : bytes + 4) * v + 4 * v))
-            : checked(bytes * v + 4 * v + 4 * v / ActivationOptions.LossChunks);
+            : compiled
+                ? checked(bytes * v + 2 * 4 * v / chunks)
+                : checked(bytes * v + 4 * v + 4 * v / chunks);
         var total = ByteSize.FromBytes(checked(batch * tokens * (perToken + head)));
         var what = loss == LossImplementation.Standard
             ? "3 × 4 B (fp32 log-softmax output, its gradient and the logits' gradient)"
-            : $"({bytes} + 4 + 4/{ActivationOptions.LossChunks}) B (compute-dtype logits, fp32 log-softmax of every chunk, one chunk's upcast)";
+            : compiled
+                ? $"({bytes} + 2 × 4/{chunks}) B (compute-dtype logits, one chunk's fp32 logits and gradient; compiled)"
+                : $"({bytes} + 4 + 4/{chunks}) B (compute-dtype logits, fp32 log-softmax of every chunk, one chunk's upcast)";
         return new Term(TermId.Logits, $"Logits and loss ({(loss == LossImplementation.Standard ? "fp32 cross-entropy" : "chunked cross-entropy")})", total,
             loss == LossImplementation.Standard
                 ? "transformers loss_utils.py ForCausalLMLoss (logits.float(), cross_entropy); torch log_softmax backward"

@@ -23,8 +23,9 @@ internal static class TrainingActivations
         var stageLayers = shape.Layers.Take((shape.LayerCount + pp - 1) / pp).ToList();
         long inFlight = pp > 1 ? Math.Min(request.MicroBatches ?? pp, pp) : 1;
         var name = ActivationOptions.Name(attention);
-        var widest = ActivationFormulas.Widest(shape, tokens, bytes, attention, dropout, targets, tp, sp).Layer;
-        Term OneLayer(string label) => ActivationFormulas.Layers(shape, [widest], batch, tokens, bytes, attention, dropout, targets, tp, sp, keepScores: true, inFlight: 1, label);
+        var compiled = request.Compiled;
+        var widest = ActivationFormulas.Widest(shape, tokens, bytes, attention, dropout, targets, tp, sp, compiled).Layer;
+        Term OneLayer(string label) => ActivationFormulas.Layers(shape, [widest], batch, tokens, bytes, attention, dropout, targets, tp, sp, keepScores: true, inFlight: 1, label, compiled);
 
         var gpu = ImmutableArray.CreateBuilder<Term>();
         var host = ImmutableArray.CreateBuilder<Term>();
@@ -39,7 +40,7 @@ internal static class TrainingActivations
         {
             var label = $"Activations ({stageLayers.Count} layers, {name}{(checkpointing == Checkpointing.Selective ? ", selective recomputation" : "")}{(request.OffloadActivations ? ", offloaded" : "")})";
             var all = ActivationFormulas.Layers(shape, stageLayers, batch, tokens, bytes, attention, dropout, targets, tp, sp,
-                keepScores: checkpointing != Checkpointing.Selective, inFlight, label);
+                keepScores: checkpointing != Checkpointing.Selective, inFlight, label, compiled);
             if (request.OffloadActivations)
             {
                 // torchtune training/_activation_offloading.py: saved tensors go to the host; the layer being computed stays.
@@ -54,7 +55,7 @@ internal static class TrainingActivations
 
         if (request.LanguageModelHead)
         {
-            gpu.Add(ActivationFormulas.Loss(shape, batch, tokens, bytes, request.Loss ?? LossImplementation.Standard, tp));
+            gpu.Add(ActivationFormulas.Loss(shape, batch, tokens, bytes, request.Loss ?? LossImplementation.Standard, tp, compiled));
         }
 
         return (gpu.ToImmutable(), host.ToImmutable());

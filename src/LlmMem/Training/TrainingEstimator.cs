@@ -276,6 +276,11 @@ public static class TrainingEstimator
                 settings.Add("optimizer_in_backward", "on");
             }
 
+            if (request.Compiled)
+            {
+                settings.Add("compile", "on");
+            }
+
             settings.Add("peak", peak!);
         }
 

@@ -23,6 +23,7 @@ namespace LlmMem.Training;
 /// <param name="OffloadActivations">Saved activations in host RAM (--offload-activations); the GPU keeps the layer being computed.</param>
 /// <param name="Dropout">Dropout probability of the model's hidden and attention dropout (--dropout); 0 when null.</param>
 /// <param name="OptimizerInBackward">The optimizer steps each parameter as soon as its gradient exists (torchtune optimizer_in_bwd): the gradients never all live.</param>
+/// <param name="Compiled">torch.compile (--compile): AOTAutograd recomputes cheap pointwise results (RMSNorm's fp32 upcast, the loss's log-softmax) instead of saving them.</param>
 /// <param name="LanguageModelHead">False for an encoder with a small task head: no logits over the vocabulary.</param>
 public sealed record TrainingRequest(
     ModelSpec Model,
@@ -48,7 +49,8 @@ public sealed record TrainingRequest(
     bool OffloadActivations = false,
     double? Dropout = null,
     bool OptimizerInBackward = false,
-    bool LanguageModelHead = true)
+    bool LanguageModelHead = true,
+    bool Compiled = false)
 {
     public const long DefaultSequenceTokens = 4096;
     public const long DefaultBatch = 1;
