@@ -55,6 +55,7 @@ internal static class TrainCommand
         var dropout = new Option<string?>("--dropout") { Description = "The model's dropout probability (default 0): dropout keeps a 1-byte mask per element.", HelpName = "p" };
         var optimizerInBackward = new Option<bool>("--optimizer-in-backward") { Description = "Step each parameter as soon as its gradient exists (torchtune optimizer_in_bwd): the gradients never all live." };
         var compile = new Option<bool>("--compile") { Description = "torch.compile: RMSNorm's fp32 upcast and a chunked loss's log-softmax are recomputed in the backward, not saved." };
+        var dpo = new Option<bool>("--dpo") { Description = "DPO-style preference training: a frozen reference model (a copy for full training; the base without adapters for LoRA) and chosen + rejected sequences per example." };
         var command = new Command("train", "Memory per GPU to train or fine-tune a model: weights, gradients, master weights, optimizer states, activations and the loss at the step's peak.");
         common.AddTo(command);
         command.Options.Add(method);
@@ -67,7 +68,7 @@ internal static class TrainCommand
         command.Options.Add(fsdp);
         command.Options.Add(compat);
         command.Options.Add(largestLayer);
-        foreach (var option in new Option[] { checkpointing, attention, loss, sequenceParallel, microBatches, gradAccum, offloadActivations, dropout, optimizerInBackward, compile })
+        foreach (var option in new Option[] { checkpointing, attention, loss, sequenceParallel, microBatches, gradAccum, offloadActivations, dropout, optimizerInBackward, compile, dpo })
         {
             command.Options.Add(option);
         }
@@ -106,7 +107,8 @@ internal static class TrainCommand
                 OffloadActivations: result.GetValue(offloadActivations),
                 Dropout: Dropout(result.GetValue(dropout)),
                 OptimizerInBackward: result.GetValue(optimizerInBackward),
-                Compiled: result.GetValue(compile));
+                Compiled: result.GetValue(compile),
+                Preference: result.GetValue(dpo));
             if (request.SequenceParallel && (request.Parallelism?.TensorParallel ?? 1) == 1)
             {
                 throw new UsageException("--sequence-parallel divides activations over tensor-parallel GPUs: it needs --tp 2 or more.");

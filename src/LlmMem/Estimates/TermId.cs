@@ -30,6 +30,9 @@ public readonly record struct TermId(string Value)
     public static readonly TermId RotaryCache = new("rotary_cache");
     public static readonly TermId FrameworkOverhead = new("framework_overhead");
 
+    /// <summary>DPO-style preference training: the frozen reference model's weights.</summary>
+    public static readonly TermId ReferenceModel = new("reference_model");
+
     /// <summary>ZeRO-3 / FSDP: the full parameters of the unit being computed, gathered from every rank.</summary>
     public static readonly TermId GatheredParameters = new("gathered_parameters");
 

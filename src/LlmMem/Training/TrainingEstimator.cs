@@ -70,7 +70,7 @@ public static class TrainingEstimator
         bool Sharded(TermId id) =>
             (stage >= 1 && (id == TermId.OptimizerStates || id == TermId.MasterWeights))
             || (stage >= 2 && id == TermId.Gradients)
-            || (stage >= 3 && (id == TermId.Weights || id == TermId.AdapterWeights));
+            || (stage >= 3 && (id == TermId.Weights || id == TermId.AdapterWeights || id == TermId.ReferenceModel));
         var sharded = terms.Select(t => Sharded(t.Id) && ranks > 1 ? t.DivideOver(ranks).WithLabel($"{t.Label}, ZeRO-{stage} 1/{ranks}") : t).ToImmutableArray();
         if (!offload && !offloadParameters)
         {
@@ -83,13 +83,25 @@ public static class TrainingEstimator
         return ([.. sharded.Where(t => !Offloaded(t))], [.. sharded.Where(Offloaded)]);
     }
 
+    /// <summary>
+    /// DPO's frozen reference model for full training: a copy of the weights in the working dtype (TRL
+    /// trainer/dpo_trainer.py create_reference_model; sharded like the weights under ZeRO-3). With adapters, TRL uses the
+    /// base with the adapters disabled (null_ref_context): no copy.
+    /// </summary>
+    private static Term ReferenceModel(ParameterCount parameters, TrainingPrecision precision, long shards)
+    {
+        var copy = WeightFormulas.Weights(parameters, precision.Weights, shards);
+        return new Term(TermId.ReferenceModel, $"Reference model (frozen, {precision.Weights.Name})", copy.Bytes,
+            "TRL trainer/dpo_trainer.py: a frozen copy of the policy (create_reference_model)", () => copy.Formula);
+    }
+
     private const string BackwardStart = "backward start";
     private const string OptimizerStep = "optimizer step";
 
     /// <summary>
     /// The larger of the step's two peaks, as the terms live then. At the start of the backward pass the saved
-    /// activations and the loss are live, and the gradients only when they persist between steps (gradient accumulation,
-    /// DeepSpeed's ZeRO buffers); otherwise torch's zero_grad(set_to_none=True) freed them after the last step and
+    /// activations and the loss are live, and the gradients only when they persist between steps (gradient accumulation;
+    /// DeepSpeed's contiguous gradient partitions, stage_1_and_2.py grads_in_partition, stage3.py grad_partitions_flat_buffer); otherwise torch's zero_grad(set_to_none=True) freed them after the last step and
     /// activations are freed layer by layer as gradients appear. At the optimizer step every gradient is live and the
     /// activations are gone. With the optimizer in the backward (torchtune optimizer_in_bwd) no full set of gradients ever lives.
     /// </summary>
@@ -123,6 +135,11 @@ public static class TrainingEstimator
         if (method == TrainingMethod.Full)
         {
             terms.Add(WeightFormulas.Weights(parameters, precision.Weights, shards));
+            if (request.Preference)
+            {
+                terms.Add(ReferenceModel(parameters, precision, shards));
+            }
+
             terms.Add(TrainingStateFormulas.Gradients(parameters, precision.Gradients, shards));
             if (precision.MasterWeights is { } master)
             {
@@ -153,7 +170,8 @@ public static class TrainingEstimator
         ByteSize? otherPhase = null;
         if (request.Model.Shape is { } shaped)
         {
-            var (activations, offloaded) = TrainingActivations.Terms(request, shaped, method, precision, parallel, batch, sequence);
+            // DPO concatenates each chosen and rejected sequence into one forward pass (TRL trainer/dpo_trainer.py concatenated_forward).
+            var (activations, offloaded) = TrainingActivations.Terms(request, shaped, method, precision, parallel, request.Preference ? checked(2 * batch) : batch, sequence);
             (gpuTerms, peak, otherPhase) = Peak(gpuTerms, activations, request);
             hostTerms = hostTerms.AddRange(offloaded);
         }
@@ -279,6 +297,11 @@ public static class TrainingEstimator
             if (request.Compiled)
             {
                 settings.Add("compile", "on");
+            }
+
+            if (request.Preference)
+            {
+                settings.Add("dpo", method == TrainingMethod.Full ? "on (reference copy; chosen + rejected)" : "on (reference = base without adapters; chosen + rejected)");
             }
 
             settings.Add("peak", peak!);

@@ -24,6 +24,7 @@ namespace LlmMem.Training;
 /// <param name="Dropout">Dropout probability of the model's hidden and attention dropout (--dropout); 0 when null.</param>
 /// <param name="OptimizerInBackward">The optimizer steps each parameter as soon as its gradient exists (torchtune optimizer_in_bwd): the gradients never all live.</param>
 /// <param name="Compiled">torch.compile (--compile): AOTAutograd recomputes cheap pointwise results (RMSNorm's fp32 upcast, the loss's log-softmax) instead of saving them.</param>
+/// <param name="Preference">DPO-style preference training (--dpo): a frozen reference model, and chosen and rejected sequences in one batch.</param>
 /// <param name="LanguageModelHead">False for an encoder with a small task head: no logits over the vocabulary.</param>
 public sealed record TrainingRequest(
     ModelSpec Model,
@@ -50,7 +51,8 @@ public sealed record TrainingRequest(
     double? Dropout = null,
     bool OptimizerInBackward = false,
     bool LanguageModelHead = true,
-    bool Compiled = false)
+    bool Compiled = false,
+    bool Preference = false)
 {
     public const long DefaultSequenceTokens = 4096;
     public const long DefaultBatch = 1;

@@ -170,4 +170,16 @@ public class ActivationFormulasTests
         var estimate = Train(Llama(1, 4096) with { Parallelism = parallel, SequenceParallel = true, MicroBatches = 8 });
         Assert.Equal(4L * 8 * 4096 * (221_312 / 2), Bytes(estimate, TermId.Activations));
     }
+
+    [Fact]
+    public void Dpo_AddsAFrozenReferenceCopy_AndDoublesTheBatch()
+    {
+        var sft = Train(Llama(1, 4096));
+        var dpo = Train(Llama(1, 4096) with { Preference = true });
+
+        Assert.Equal(16_060_522_496L, Bytes(dpo, TermId.ReferenceModel)); // a bf16 copy of the 8,030,261,248 weights
+        Assert.Equal(2 * Bytes(sft, TermId.Activations), Bytes(dpo, TermId.Activations)); // chosen + rejected
+        Assert.Equal(2 * Bytes(sft, TermId.Logits), Bytes(dpo, TermId.Logits));
+        Assert.Equal(0, Bytes(Train(Llama(1, 4096) with { Preference = true, Method = TrainingMethod.Lora }), TermId.ReferenceModel));
+    }
 }
