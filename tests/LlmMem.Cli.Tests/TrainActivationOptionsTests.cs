@@ -90,13 +90,22 @@ public class TrainActivationOptionsTests
         Assert.Single(error.Trim().Split('\n'));
     }
 
-    [Fact]
-    public void SequenceParallel_WithoutTensorParallel_IsRefused()
+    [Theory]
+    [InlineData("--sequence-parallel", "--sequence-parallel divides activations over tensor-parallel GPUs: it needs --tp 2 or more.")]
+    [InlineData("--virtual-stages=2", "--virtual-stages interleaves pipeline stages: it needs --pp 2 or more.")]
+    public void ParallelOptions_WithoutTheirParallelism_AreRefused(string option, string message)
     {
-        var (exit, _, error) = CliRunner.Run("train", "llama-3.1-8b", "--sequence-parallel");
+        var (exit, _, error) = CliRunner.Run("train", "llama-3.1-8b", option);
 
         Assert.Equal(2, exit);
-        Assert.Contains("--sequence-parallel divides activations over tensor-parallel GPUs", error);
+        Assert.Contains(message, error);
+    }
+
+    [Fact]
+    public void Dpo_AddsTheReferenceModel()
+    {
+        var terms = Terms("train", "llama-3.1-8b", "--dpo");
+        Assert.Equal(16_060_522_496L, terms["reference_model"]);
     }
 
     [Fact]

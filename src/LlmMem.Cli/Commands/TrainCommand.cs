@@ -56,6 +56,7 @@ internal static class TrainCommand
         var optimizerInBackward = new Option<bool>("--optimizer-in-backward") { Description = "Step each parameter as soon as its gradient exists (torchtune optimizer_in_bwd): the gradients never all live." };
         var compile = new Option<bool>("--compile") { Description = "torch.compile: RMSNorm's fp32 upcast and a chunked loss's log-softmax are recomputed in the backward, not saved." };
         var dpo = new Option<bool>("--dpo") { Description = "DPO-style preference training: a frozen reference model (a copy for full training; the base without adapters for LoRA) and chosen + rejected sequences per example." };
+        var virtualStages = new Option<string?>("--virtual-stages", "--virtual-pipeline-model-parallel-size") { Description = "Interleaved pipeline schedule: model chunks per GPU (the first stage holds 1 + (pp − 1)/(pp × v) times more).", HelpName = "v" };
         var command = new Command("train", "Memory per GPU to train or fine-tune a model: weights, gradients, master weights, optimizer states, activations and the loss at the step's peak.");
         common.AddTo(command);
         command.Options.Add(method);
@@ -68,7 +69,7 @@ internal static class TrainCommand
         command.Options.Add(fsdp);
         command.Options.Add(compat);
         command.Options.Add(largestLayer);
-        foreach (var option in new Option[] { checkpointing, attention, loss, sequenceParallel, microBatches, gradAccum, offloadActivations, dropout, optimizerInBackward, compile, dpo })
+        foreach (var option in new Option[] { checkpointing, attention, loss, sequenceParallel, microBatches, gradAccum, offloadActivations, dropout, optimizerInBackward, compile, dpo, virtualStages })
         {
             command.Options.Add(option);
         }
@@ -108,7 +109,12 @@ internal static class TrainCommand
                 Dropout: Dropout(result.GetValue(dropout)),
                 OptimizerInBackward: result.GetValue(optimizerInBackward),
                 Compiled: result.GetValue(compile),
-                Preference: result.GetValue(dpo));
+                Preference: result.GetValue(dpo),
+                VirtualStages: (int?)CommonOptions.ReadCount(result.GetValue(virtualStages), "--virtual-stages", 1024));
+            if (request.VirtualStages is not null && (request.Parallelism?.PipelineParallel ?? 1) == 1)
+            {
+                throw new UsageException("--virtual-stages interleaves pipeline stages: it needs --pp 2 or more.");
+            }
             if (request.SequenceParallel && (request.Parallelism?.TensorParallel ?? 1) == 1)
             {
                 throw new UsageException("--sequence-parallel divides activations over tensor-parallel GPUs: it needs --tp 2 or more.");

@@ -200,6 +200,20 @@ public static class ActivationFormulas
     }
 
     /// <summary>
+    /// The interleaved 1F1B schedule (Narayanan et al. 2021 §2.2; Korthikanti et al. 2022 §4.2.3) holds more on the first
+    /// stage: its activations × (1 + (p − 1)/(p·v)) for v model chunks per GPU (Megatron
+    /// megatron/training/theoretical_memory_usage.py, interleaved_schedule_memory_penalty).
+    /// Example: p 4, v 2: × 11/8.
+    /// </summary>
+    public static Term Interleaved(Term activations, int pipeline, int virtualStages)
+    {
+        long den = (long)pipeline * virtualStages, num = den + pipeline - 1;
+        return new Term(activations.Id, $"{activations.Label}, interleaved × {num}/{den}", (activations.Bytes * num).DivideCeiling(den),
+            activations.Source + "; interleaved schedule penalty 1 + (p − 1)/(p·v) (Korthikanti §4.2.3)",
+            () => $"({activations.Formula}) × (1 + ({pipeline} − 1) / ({pipeline} × {virtualStages}))");
+    }
+
+    /// <summary>
     /// Full checkpointing keeps each layer's input (d·h per token, Korthikanti §4.1: 2sbh per layer), divided by TP only
     /// under sequence parallelism (torch/utils/checkpoint.py saves the inputs of the checkpointed function).
     /// </summary>

@@ -27,13 +27,14 @@ internal static class TrainingActivations
         var widest = ActivationFormulas.Widest(shape, tokens, bytes, attention, dropout, targets, tp, sp, compiled).Layer;
         Term OneLayer(string label) => ActivationFormulas.Layers(shape, [widest], batch, tokens, bytes, attention, dropout, targets, tp, sp, keepScores: true, inFlight: 1, label, compiled);
 
+        Term Interleave(Term t) => pp > 1 && request.VirtualStages is > 1 and var v ? ActivationFormulas.Interleaved(t, pp, v) : t;
         var gpu = ImmutableArray.CreateBuilder<Term>();
         var host = ImmutableArray.CreateBuilder<Term>();
         if (checkpointing == Checkpointing.Full)
         {
             var inputs = ActivationFormulas.CheckpointedInputs(shape, stageLayers.Count, batch, tokens, bytes, tp, sp, inFlight,
                 $"Checkpointed layer inputs ({stageLayers.Count} layers{(request.OffloadActivations ? ", offloaded" : "")})");
-            (request.OffloadActivations ? host : gpu).Add(inputs);
+            (request.OffloadActivations ? host : gpu).Add(Interleave(inputs));
             gpu.Add(OneLayer($"Activations (one layer recomputed, {name})"));
         }
         else
@@ -41,6 +42,7 @@ internal static class TrainingActivations
             var label = $"Activations ({stageLayers.Count} layers, {name}{(checkpointing == Checkpointing.Selective ? ", selective recomputation" : "")}{(request.OffloadActivations ? ", offloaded" : "")})";
             var all = ActivationFormulas.Layers(shape, stageLayers, batch, tokens, bytes, attention, dropout, targets, tp, sp,
                 keepScores: checkpointing != Checkpointing.Selective, inFlight, label, compiled);
+            all = Interleave(all);
             if (request.OffloadActivations)
             {
                 // torchtune training/_activation_offloading.py: saved tensors go to the host; the layer being computed stays.

@@ -277,6 +277,10 @@ public static class TrainingEstimator
             if (parallel.PipelineParallel > 1)
             {
                 settings.Add("micro_batches", request.MicroBatches ?? parallel.PipelineParallel, request.MicroBatches is null);
+                if (request.VirtualStages is { } v)
+                {
+                    settings.Add("virtual_stages", v);
+                }
             }
 
             if (request.SequenceParallel)

@@ -25,6 +25,7 @@ namespace LlmMem.Training;
 /// <param name="OptimizerInBackward">The optimizer steps each parameter as soon as its gradient exists (torchtune optimizer_in_bwd): the gradients never all live.</param>
 /// <param name="Compiled">torch.compile (--compile): AOTAutograd recomputes cheap pointwise results (RMSNorm's fp32 upcast, the loss's log-softmax) instead of saving them.</param>
 /// <param name="Preference">DPO-style preference training (--dpo): a frozen reference model, and chosen and rejected sequences in one batch.</param>
+/// <param name="VirtualStages">Model chunks per GPU of the interleaved pipeline schedule (--virtual-stages, Megatron's virtual pipeline size).</param>
 /// <param name="LanguageModelHead">False for an encoder with a small task head: no logits over the vocabulary.</param>
 public sealed record TrainingRequest(
     ModelSpec Model,
@@ -52,7 +53,8 @@ public sealed record TrainingRequest(
     bool OptimizerInBackward = false,
     bool LanguageModelHead = true,
     bool Compiled = false,
-    bool Preference = false)
+    bool Preference = false,
+    int? VirtualStages = null)
 {
     public const long DefaultSequenceTokens = 4096;
     public const long DefaultBatch = 1;

@@ -182,4 +182,14 @@ public class ActivationFormulasTests
         Assert.Equal(2 * Bytes(sft, TermId.Logits), Bytes(dpo, TermId.Logits));
         Assert.Equal(0, Bytes(Train(Llama(1, 4096) with { Preference = true, Method = TrainingMethod.Lora }), TermId.ReferenceModel));
     }
+
+    [Fact]
+    public void InterleavedSchedule_HoldsOnePlusPMinusOneOverPvMore()
+    {
+        // Korthikanti §4.2.3 / Megatron's interleaved_schedule_memory_penalty: p 4, v 2 → 1 + 3/8 = 11/8.
+        Assert.True(Parallelism.TryCreate(2, 4, 8, null, out var parallel, out _));
+        var plain = Train(Llama(1, 4096) with { Parallelism = parallel, SequenceParallel = true });
+        var interleaved = Train(Llama(1, 4096) with { Parallelism = parallel, SequenceParallel = true, VirtualStages = 2 });
+        Assert.Equal(Bytes(plain, TermId.Activations) * 11 / 8, Bytes(interleaved, TermId.Activations));
+    }
 }
