@@ -20,7 +20,7 @@ public static class TrainingValidator
 {
     public const string Engine = "training";
 
-    /// <summary>What the pre-"Each row adds its technique" rows of a stacked table turned on, carried to the rows after.</summary>
+    /// <summary>The note of a table whose rows each add a technique to the rows above them (torchtune's README table).</summary>
     private const string StackedNote = "Each row adds its technique on top of the previous one";
 
     public static ValidationReport Run(IEnumerable<string> jsonLines)
@@ -155,14 +155,15 @@ public static class TrainingValidator
             Checkpointing: c.Bool("gradient_checkpointing") == true || (torchtune && c.Bool("gradient_checkpointing") is null) ? Checkpointing.Full : Checkpointing.None,
             Attention: Attention(c, model),
             Loss: stacked ? (stackedChunkedLoss ? LossImplementation.Chunked : LossImplementation.Standard)
-                : c.Text("framework").StartsWith("torchtune", StringComparison.Ordinal) ? LossImplementation.Chunked : LossImplementation.Standard,
+                : torchtune ? LossImplementation.Chunked : LossImplementation.Standard,
             GradientAccumulation: (int?)c.Long("gradient_accumulation_steps"),
-            OffloadActivations: c.Text("cpu_offload") == "activations" || c.Text("cpu_offload").Contains("activations", StringComparison.Ordinal),
+            OffloadActivations: c.Text("cpu_offload").Contains("activations", StringComparison.Ordinal),
+            // ModelShape carries no dropout: BERT's config.json hidden_dropout_prob and attention_probs_dropout_prob are 0.1.
             Dropout: model.Shape?.Architecture == "bert" ? 0.1 : null,
             OptimizerInBackward: optimizerInBackward,
             Compiled: c.Bool("torch_compile") == true,
             LanguageModelHead: !(c.Text("model").Contains("tagging heads", StringComparison.Ordinal) || c.Text("model").Contains("SequenceClassification", StringComparison.Ordinal)));
-        if (!stacked && c.Text("framework").StartsWith("torchtune", StringComparison.Ordinal))
+        if (!stacked && torchtune)
         {
             notes.Add("torchtune recipes' default loss (CEWithChunkedOutputLoss) assumed");
         }

@@ -69,7 +69,8 @@ public static class ActivationFormulas
     /// <item>the input of each linear layer whose weight is trained (one shared copy for q/k/v, one for gate/up), and
     /// nothing for a frozen linear (autograd saves mm's input only when the weight needs a gradient) — LoRA keeps the
     /// inputs of its adapted modules only;</item>
-    /// <item>attention: q and k after rotary, v; SDPA and eager repeat K/V to every query head first (repeat_kv),
+    /// <item>attention: q and k after rotary, v; SDPA and eager repeat K/V to every query head first (repeat_kv;
+    /// integrations/sdpa_attention.py skips it only without an attention mask on torch ≥ 2.5, so a padded batch repeats),
     /// flash-attn 2 does not; flash and SDPA keep their output and the fp32 log-sum-exp (4 B per head); SDPA's output is
     /// then copied by transpose().contiguous() for o_proj; eager keeps the softmax (fp32 in most families) and the
     /// probabilities cast back to the compute dtype (or the dropout mask and output), heads × s per token;</item>
