@@ -132,3 +132,20 @@ public class LlamaCppSplitTests
         Assert.Equal([14L * 16 << 20, 18L * 16 << 20], KvPerGpu("infer", "llama-3.1-8b", "--engine", "llamacpp", "--gpu", "rtx-4060-ti,rtx-4090"));
     }
 }
+
+/// <summary>-b caps the micro-batch as llama.cpp does (n_ubatch = min(n_batch, n_ubatch)).</summary>
+public class LlamaCppBatchSizeTests
+{
+    [Theory]
+    [InlineData("256", null, "256")]
+    [InlineData("4096", null, "512")]
+    [InlineData("128", "1024", "128")]
+    public void BatchSize_CapsTheMicroBatch(string batch, string? ubatch, string expected)
+    {
+        string[] args = ["infer", "llama-3.1-8b", "--engine", "llamacpp", "-b", batch, "--format", "json", .. ubatch is null ? Array.Empty<string>() : ["-ub", ubatch]];
+        var (exit, output, error) = CliRunner.Run(args);
+        Assert.True(exit == 0, error);
+        using var json = JsonDocument.Parse(output);
+        Assert.Equal(expected, json.RootElement.GetProperty("workload").GetProperty("settings").GetProperty("ubatch").GetString());
+    }
+}

@@ -28,6 +28,8 @@ internal sealed class InferOptions
 
     private readonly Option<string?> ubatch = new("--ubatch-size", "-ub") { Description = "llama.cpp: tokens per micro-batch (default 512).", HelpName = "n" };
 
+    private readonly Option<string?> batchSize = new("--batch-size", "-b") { Description = "llama.cpp: tokens per logical batch (default 2048); the micro-batch is at most this.", HelpName = "n" };
+
     private readonly Option<string?> parallel = new("--parallel", "-np") { Description = "llama.cpp: parallel sequences sharing the context (default 1).", HelpName = "n" };
 
     private readonly Option<string?> cacheK = new("--cache-type-k", "-ctk") { Description = "llama.cpp: K cache type: f16 (default), bf16, f32, q8_0, q4_0, q4_1, iq4_nl, q5_0, q5_1.", HelpName = "type" };
@@ -79,6 +81,10 @@ internal sealed class InferOptions
 
     public CommonOptions Common { get; } = new();
 
+    /// <summary>llama.cpp takes n_ubatch = min(n_batch, n_ubatch) (src/llama-context.cpp).</summary>
+    private static long? MicroBatch(long? ubatch, long? batch) =>
+        batch is { } b ? Math.Min(ubatch ?? Inference.LlamaCppSettings.DefaultUBatch, b) : ubatch;
+
     /// <summary>-ts 3,2 (llama.cpp also accepts 3/2): non-negative shares, at least one above zero.</summary>
     private static System.Collections.Immutable.ImmutableArray<double>? TensorSplit(string? text)
     {
@@ -100,7 +106,7 @@ internal sealed class InferOptions
     public void AddTo(Command command)
     {
         Common.AddTo(command);
-        foreach (var option in new Option[] { engine, dtype, quant, ubatch, parallel, cacheK, cacheV, flash, swaFull, gpuLayers, noKvOffload, embeddings, cpuMoe, tensorSplit, splitMode,
+        foreach (var option in new Option[] { engine, dtype, quant, ubatch, batchSize, parallel, cacheK, cacheV, flash, swaFull, gpuLayers, noKvOffload, embeddings, cpuMoe, tensorSplit, splitMode,
                      gmu, maxNumSeqs, maxBatched, blockSize, kvCacheDtype, enforceEager, engineVersion, attention, cache })
         {
             command.Options.Add(option);
@@ -154,7 +160,8 @@ internal sealed class InferOptions
             Capacities: capacities,
             Capacity: Common.ReadCapacity(result),
             LlamaCpp: new LlamaCppSettings(
-                CommonOptions.ReadCount(result.GetValue(ubatch), "--ubatch-size", CommonOptions.MaxContextTokens),
+                MicroBatch(CommonOptions.ReadCount(result.GetValue(ubatch), "--ubatch-size", CommonOptions.MaxContextTokens),
+                    CommonOptions.ReadCount(result.GetValue(batchSize), "--batch-size", CommonOptions.MaxContextTokens)),
                 (int?)CommonOptions.ReadCount(result.GetValue(parallel), "--parallel", 4096),
                 Parse<DataType>(result.GetValue(cacheK), CacheType),
                 Parse<DataType>(result.GetValue(cacheV), CacheType),
