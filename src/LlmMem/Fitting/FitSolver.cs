@@ -175,7 +175,10 @@ public static class FitSolver
             {
                 var context = MaxContext(atQuant);
                 var answer = ImmutableArray.Create<KeyValuePair<string, string>>(new("quant", quant.Name), new("gpu_layers", "all"));
-                return context with { Answer = answer.AddRange(context.Answer) };
+                var notes = quant.FileType is { RequiresImportanceMatrix: true }
+                    ? context.Notes.Add($"{quant.Name} needs an importance matrix to quantise (llama-quantize --imatrix); published {quant.Name} files are made with one.")
+                    : context.Notes;
+                return context with { Answer = answer.AddRange(context.Answer), Notes = notes };
             }
         }
 
