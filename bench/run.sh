@@ -38,7 +38,10 @@ coldstart() {
   hyperfine -N --warmup 5 --runs 30 --export-markdown "$out/coldstart.md" --export-json "$out/coldstart.json" \
     -n "AOT: llmem $command" "$out/aot/llmem $command" \
     -n "JIT: dotnet llmem.dll $command" "dotnet $out/jit/llmem.dll $command" > "$out/coldstart.log" 2>&1
+  local busy; busy=$(others)
   echo "### Cold start"
+  echo
+  echo "Other dotnet processes right after hyperfine: ${busy:-none}"
   echo
   echo "AOT publish: $warnings trim/AOT warnings; binary $(stat -c %s "$out/aot/llmem") bytes."
   echo
