@@ -18,6 +18,9 @@ public static class CliApp
             "Sizes print in GiB (1024³ bytes) and GB (10⁹ bytes); --units picks one.")
         {
             InferCommand.Create(output),
+            FitCommand.Create(output),
+            PlotCommand.Create(output),
+            PlanCommand.Create(output),
             TrainCommand.Create(output),
             InspectCommand.Create(output),
             ModelsCommand.Create(output),

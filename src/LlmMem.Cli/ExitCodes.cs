@@ -11,6 +11,9 @@ internal static class ExitCodes
     /// <summary>Bad command line: unknown name, malformed or absurd number.</summary>
     public const int Usage = 2;
 
+    /// <summary><c>llmem fit</c>: nothing fits, not even the smallest setting (the answer still says why).</summary>
+    public const int DoesNotFit = 3;
+
     /// <summary>A bug in llmem (EX_SOFTWARE).</summary>
     public const int Internal = 70;
 }

@@ -96,3 +96,56 @@ public class LlamaCppOptionsTests
         Assert.InRange(moved, 7_000_000_000L, 9_000_000_000L);
     }
 }
+
+/// <summary>llama.cpp's layer split over several GPUs (-ts, mixed cards), worked out by hand.</summary>
+public class LlamaCppSplitTests
+{
+    private static long[] KvPerGpu(params string[] args)
+    {
+        var (exit, output, error) = CliRunner.Run([.. args, "--format", "json"]);
+        Assert.True(exit == 0, error);
+        using var json = JsonDocument.Parse(output);
+        return [.. json.RootElement.GetProperty("devices").EnumerateArray()
+            .Where(d => d.GetProperty("name").GetString()!.StartsWith("gpu", StringComparison.Ordinal))
+            .Select(d => d.GetProperty("terms").EnumerateArray().Single(t => t.GetProperty("id").GetString() == "kv_cache").GetProperty("bytes").GetInt64())];
+    }
+
+    [Fact]
+    public void EvenSplit_OfLlama8B_Gives17And15Layers()
+    {
+        // 33 offloaded layers (32 + output); layer i goes to the first GPU whose cumulative share exceeds i / 33:
+        // i ≤ 16 on gpu0 (17 layers), 17–31 on gpu1 (15 layers). 16 MiB of KV per layer at 4,096 tokens.
+        Assert.Equal([17L * 16 << 20, 15L * 16 << 20], KvPerGpu("infer", "llama-3.1-8b", "--engine", "llamacpp", "--gpu", "rtx-4090", "--gpus", "2"));
+    }
+
+    [Fact]
+    public void TensorSplit_3To1_Gives25And7Layers()
+    {
+        // Cumulative shares 0.75, 1: i / 33 < 0.75 for i ≤ 24.
+        Assert.Equal([25L * 16 << 20, 7L * 16 << 20], KvPerGpu("infer", "llama-3.1-8b", "--engine", "llamacpp", "--gpu", "rtx-4090,rtx-3090", "-ts", "3,1"));
+    }
+
+    [Fact]
+    public void MixedCards_WithoutASplit_ShareByMemory()
+    {
+        // An RTX 4060 Ti 16GB (16,380 MiB) and an RTX 4090 (24,564 MiB): 40% and 60% → i / 33 < 0.40 for i ≤ 13.
+        Assert.Equal([14L * 16 << 20, 18L * 16 << 20], KvPerGpu("infer", "llama-3.1-8b", "--engine", "llamacpp", "--gpu", "rtx-4060-ti,rtx-4090"));
+    }
+}
+
+/// <summary>-b caps the micro-batch as llama.cpp does (n_ubatch = min(n_batch, n_ubatch)).</summary>
+public class LlamaCppBatchSizeTests
+{
+    [Theory]
+    [InlineData("256", null, "256")]
+    [InlineData("4096", null, "512")]
+    [InlineData("128", "1024", "128")]
+    public void BatchSize_CapsTheMicroBatch(string batch, string? ubatch, string expected)
+    {
+        string[] args = ["infer", "llama-3.1-8b", "--engine", "llamacpp", "-b", batch, "--format", "json", .. ubatch is null ? Array.Empty<string>() : ["-ub", ubatch]];
+        var (exit, output, error) = CliRunner.Run(args);
+        Assert.True(exit == 0, error);
+        using var json = JsonDocument.Parse(output);
+        Assert.Equal(expected, json.RootElement.GetProperty("workload").GetProperty("settings").GetProperty("ubatch").GetString());
+    }
+}

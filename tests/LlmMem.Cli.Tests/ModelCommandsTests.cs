@@ -110,7 +110,8 @@ public class ModelCommandsTests
         var (_, output, _) = CliRunner.Run("train", "llama-3.1-8b", "--precision", "fp32", "--format", "json");
 
         using var json = JsonDocument.Parse(output);
-        Assert.Equal(16 * 8_030_261_248L, json.RootElement.GetProperty("total_bytes").GetInt64());
+        var weights = json.RootElement.GetProperty("devices")[0].GetProperty("terms").EnumerateArray().Single(t => t.GetProperty("id").GetString() == "weights");
+        Assert.Equal(4 * 8_030_261_248L, weights.GetProperty("bytes").GetInt64());
     }
 
     [Fact]

@@ -59,6 +59,6 @@ public class ValidateCommandTests
         var (missing, _, error) = CliRunner.Run("validate", "--data", "/no/such/file.jsonl");
         Assert.Equal(1, missing);
         Assert.Contains("no such file or folder", error);
-        Assert.Contains("Valid: llamacpp, vllm", CliRunner.Run("validate", "--engine", "training").Err);
+        Assert.Contains("Valid: llamacpp, vllm, training", CliRunner.Run("validate", "--engine", "sglang").Err);
     }
 }

@@ -38,8 +38,9 @@ public class LoraTests
     {
         var model = Model("llama-3.1-8b");
         Assert.True(LoraAdapters.TryParseTargets("all-linear", out var all, out _));
+        // 16 tokens: the optimizer step, with every adapter gradient live, is the peak (activations are smaller).
         var estimate = TrainingEstimator.Estimate(new TrainingRequest(model, TrainingMethod.Qlora, TrainingPrecision.MixedBf16, Optimizer.AdamW,
-            Rank: 16, Targets: all));
+            SequenceTokens: 16, Rank: 16, Targets: all));
         var gpu = estimate.Devices[0];
 
         // Base: linear layers at 4.127 bits (NF4, double quantisation), embeddings, norms and LM head in bf16.

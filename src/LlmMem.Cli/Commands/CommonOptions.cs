@@ -1,3 +1,4 @@
+using System.Collections.Immutable;
 using System.CommandLine;
 using System.Globalization;
 using LlmMem.Cli.Rendering;
@@ -144,6 +145,33 @@ internal sealed class CommonOptions
         return parallelism;
     }
 
+    /// <summary>
+    /// Each GPU's capacity when --gpu names several cards ("rtx-4090,rtx-3090"), in order; null for one kind of GPU.
+    /// </summary>
+    public ImmutableArray<DeviceCapacity>? ReadCapacities(ParseResult result)
+    {
+        var gpuText = result.GetValue(Gpu);
+        if (gpuText is null || !gpuText.Contains(','))
+        {
+            return null;
+        }
+
+        if (result.GetValue(GpuMemory) is not null)
+        {
+            throw new UsageException("--gpu-memory caps one kind of GPU; with several cards in --gpu, leave it out.");
+        }
+
+        var names = gpuText.Split(',', StringSplitOptions.TrimEntries);
+        if (names.Length > Parallelism.MaxGpus)
+        {
+            throw new UsageException($"--gpu names {names.Length:N0} GPUs; the most is {Parallelism.MaxGpus:N0}.");
+        }
+
+        return [.. names.Select(name => GpuCatalog.TryParse(name, out var gpu, out var error)
+            ? new DeviceCapacity(gpu.Name, gpu.Usable, gpu.UsableSource) { BandwidthGBs = gpu.BandwidthGBs }
+            : throw new UsageException(error))];
+    }
+
     public DeviceCapacity? ReadCapacity(ParseResult result)
     {
         var gpuText = result.GetValue(Gpu);
@@ -153,7 +181,8 @@ internal sealed class CommonOptions
         {
             if (gpuText.Contains(','))
             {
-                throw new UsageException($"--gpu '{gpuText}': mixed GPUs in one job are not supported yet; name one GPU model.");
+                // Several cards: ReadCapacities gives each; the first stands for the job where one capacity is needed.
+                gpuText = gpuText.Split(',', StringSplitOptions.TrimEntries)[0];
             }
 
             if (!GpuCatalog.TryParse(gpuText, out var found, out var error))
@@ -178,9 +207,9 @@ internal sealed class CommonOptions
         return (gpu, memory) switch
         {
             (null, null) => null,
-            ({ } g, null) => new DeviceCapacity(g.Name, g.Usable, g.UsableSource),
+            ({ } g, null) => new DeviceCapacity(g.Name, g.Usable, g.UsableSource) { BandwidthGBs = g.BandwidthGBs },
             (null, { } m) => new DeviceCapacity($"a {m.Format(UnitSystem.Iec)} GPU", m, "--gpu-memory"),
-            ({ } g, { } m) => new DeviceCapacity($"{g.Name} capped at {m.Format(UnitSystem.Iec)}", m, "--gpu-memory"),
+            ({ } g, { } m) => new DeviceCapacity($"{g.Name} capped at {m.Format(UnitSystem.Iec)}", m, "--gpu-memory") { BandwidthGBs = g.BandwidthGBs },
         };
     }
 

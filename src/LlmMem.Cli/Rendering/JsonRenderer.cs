@@ -41,6 +41,9 @@ internal static class JsonRenderer
         Engine = estimate.KvPool is { } pool
             ? new EngineJson(pool.Tokens, pool.MaxConcurrency is { } c ? Math.Round(c, 2) : null, pool.MaxModelLen, pool.BytesPerSequence, pool.LongestSequence, pool.Blocks, pool.BlockSize)
             : null,
+        Decode = estimate.Decode is { } d
+            ? new DecodeJson(Math.Round(d.TokensPerSecond, 1), d.BytesPerStep.Bytes, d.Sequences, d.BandwidthGBs, d.Device, d.Formula)
+            : null,
     };
 }
 
@@ -48,7 +51,13 @@ internal sealed record EstimateJson(ModelJson Model, WorkloadJson Workload, long
 {
     /// <summary>A paged engine's KV pool per GPU (vLLM): tokens, concurrency, and what one max_model_len request needs.</summary>
     public EngineJson? Engine { get; init; }
+
+    /// <summary>The memory-bandwidth bound on decode speed, when the GPU's bandwidth is known.</summary>
+    public DecodeJson? Decode { get; init; }
 }
+
+/// <param name="TokensPerSecondBound">An upper bound: bandwidth / bytes read per generated token.</param>
+internal sealed record DecodeJson(double TokensPerSecondBound, long BytesPerStep, long Sequences, double BandwidthGbS, string Device, string Formula);
 
 /// <param name="KvCacheTokens">Tokens the pool holds; null without a GPU.</param>
 /// <param name="KvBytesPerSequence">KV bytes one request of max_model_len tokens needs on one GPU.</param>
@@ -74,6 +83,10 @@ internal sealed record DataTypeJson(string Name, int? GgmlId, string Family, int
     double BitsPerElement, List<string> Aliases, string Layout, string Source);
 
 [JsonSerializable(typeof(EstimateJson))]
+[JsonSerializable(typeof(FitJson))]
+[JsonSerializable(typeof(LlmMem.Cli.Commands.PlanJson))]
+[JsonSerializable(typeof(long))]
+[JsonSerializable(typeof(string))]
 [JsonSerializable(typeof(List<DataTypeJson>))]
 [JsonSerializable(typeof(InspectJson))]
 [JsonSerializable(typeof(LlmMem.Cli.Commands.QuantsJson))]

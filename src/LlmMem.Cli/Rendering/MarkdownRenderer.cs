@@ -42,6 +42,12 @@ internal static class MarkdownRenderer
             md.AppendLine(Escape(PoolText.Describe(pool)));
         }
 
+        if (estimate.Decode is { } decode)
+        {
+            md.AppendLine();
+            md.AppendLine(Escape(PoolText.Describe(decode)));
+        }
+
         if (estimate.Warnings.Length > 0)
         {
             md.AppendLine();

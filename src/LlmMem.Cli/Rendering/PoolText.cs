@@ -4,9 +4,15 @@ using LlmMem.Units;
 
 namespace LlmMem.Cli.Rendering;
 
-/// <summary>The KV pool in the words vLLM logs it: tokens, and requests of max_model_len at once.</summary>
+/// <summary>The lines under a breakdown: the KV pool in the words vLLM logs it, and the decode-speed bound.</summary>
 internal static class PoolText
 {
+    /// <summary>"Decode: at most 60.7 tokens/s on gpu0 (memory-bandwidth bound: …)".</summary>
+    public static string Describe(DecodeBound decode) =>
+        $"Decode: at most {decode.TokensPerSecond.ToString("N1", CultureInfo.InvariantCulture)} tokens/s"
+        + (decode.Sequences > 1 ? $" over {decode.Sequences.ToString("N0", CultureInfo.InvariantCulture)} sequences" : "")
+        + $" on {decode.Device} — a memory-bandwidth bound, not a prediction: {decode.Formula}.";
+
     public static string Describe(KvPoolReport pool)
     {
         var perRequest = ByteSize.FromBytes(pool.BytesPerSequence).Format();

@@ -34,6 +34,12 @@ internal static class TableRenderer
             console.MarkupLine(Markup.Escape(PoolText.Describe(pool)));
         }
 
+        if (estimate.Decode is { } decode)
+        {
+            console.WriteLine();
+            console.MarkupLine(Markup.Escape(PoolText.Describe(decode)));
+        }
+
         foreach (var group in groups)
         {
             if (BuildChart(group, console.Profile.Width) is { } chart)

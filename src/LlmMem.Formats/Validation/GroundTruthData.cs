@@ -9,6 +9,12 @@ public static class GroundTruthData
     /// <summary>The embedded vLLM cases (data/groundtruth/vllm.jsonl at build time).</summary>
     public static IEnumerable<string> EmbeddedVllm() => Embedded("vllm");
 
+    /// <summary>The embedded training cases (data/groundtruth/training.jsonl at build time).</summary>
+    public static IEnumerable<string> EmbeddedTraining() => Embedded("training");
+
+    /// <summary>The training cases of a .jsonl file, or of every *training*.jsonl file in a folder.</summary>
+    public static IEnumerable<string> TrainingFrom(string path) => From(path, "training");
+
     /// <summary>The llama.cpp cases of a .jsonl file, or of every *llamacpp*.jsonl file in a folder.</summary>
     public static IEnumerable<string> LlamaCppFrom(string path) => From(path, "llamacpp");
 

@@ -4,7 +4,9 @@ namespace LlmMem.Formats.Validation;
 
 /// <summary>One term of one case: what the engine logged and what llmem estimates.</summary>
 /// <param name="Precision">Half a unit of the logged figure's last digit, in bytes: within it, the estimate is exact.</param>
-public sealed record Comparison(string Term, long MeasuredBytes, long EstimatedBytes, double Precision)
+/// <param name="Metric">What the source measured (training: nvidia-smi, reserved, allocated, active, estimate, capacity); null for engine logs.</param>
+/// <param name="Method">What was trained (full, lora, qlora, zero); null for inference.</param>
+public sealed record Comparison(string Term, long MeasuredBytes, long EstimatedBytes, double Precision, string? Metric = null, string? Method = null)
 {
     public double AbsPercent => MeasuredBytes == 0 ? 0 : Math.Abs(EstimatedBytes - MeasuredBytes) * 100.0 / MeasuredBytes;
 
@@ -12,7 +14,8 @@ public sealed record Comparison(string Term, long MeasuredBytes, long EstimatedB
 }
 
 /// <summary>One ground-truth case: estimated term by term, or skipped with the reason.</summary>
-/// <param name="Group">"main", "partial" (the source lacks something) or "fork" (ik_llama.cpp and other forks).</param>
+/// <param name="Group">"main", "partial" (the source lacks something), "fork" (ik_llama.cpp and other forks), and for training
+/// "capacity" (the largest context that fits) and "estimate" (the source's authors' own estimate, not a measurement).</param>
 public sealed record CaseResult(string Id, string Engine, string Group, string Status, string? Reason, ImmutableArray<Comparison> Comparisons);
 
 /// <summary>Errors of one term over the estimated cases of one engine and group.</summary>
@@ -35,7 +38,7 @@ public sealed record ValidationReport(ImmutableArray<CaseResult> Cases)
             }),
     ];
 
-    private static int GroupOrder(string group) => group switch { "main" => 0, "partial" => 1, _ => 2 };
+    private static int GroupOrder(string group) => group switch { "main" => 0, "partial" => 1, "capacity" => 2, "estimate" => 3, _ => 4 };
 
     /// <summary>Linear interpolation between closest ranks.</summary>
     private static double Percentile(IReadOnlyList<double> sorted, double p)

@@ -47,7 +47,7 @@ public static class VllmValidator
             return Skipped(c, "expert parallelism (--enable-expert-parallel) is not modelled");
         }
 
-        var (model, modelNote) = CatalogModel(c.Text("model"));
+        var (model, modelNote) = CaseModels.Catalog(c.Text("model"));
         if (model?.Shape is not { } shape)
         {
             return Skipped(c, $"model '{c.Text("model")}' is not in the catalog");
@@ -144,28 +144,6 @@ public static class VllmValidator
         c.Measured("peak_torch_memory_gib") is { } peak && c.Measured("weights_gib") is { } weights
             ? (peak.Value - weights.Value, peak.HalfUnit + weights.HalfUnit)
             : null;
-
-    /// <summary>
-    /// The catalog model the case names; a fine-tuned or re-released variant (-Instruct, -Chat, -it, a release tag such
-    /// as -2507) uses its base model's architecture when only that is in the catalog: fine-tuning keeps every shape.
-    /// </summary>
-    private static (ModelSpec? Model, string? Note) CatalogModel(string name)
-    {
-        var id = name.Split(' ')[0];
-        if (ModelCatalog.Find(id) is { } match)
-        {
-            return (ModelCatalog.Load(match.Entry), null);
-        }
-
-        var parts = id.Split('-');
-        var kept = parts.Where((p, i) => i == 0 || !(p is "Instruct" or "Chat" or "it" || (p.Length == 4 && p.All(char.IsAsciiDigit)))).ToArray();
-        if (kept.Length < parts.Length && ModelCatalog.Find(string.Join('-', kept)) is { } baseMatch)
-        {
-            return (ModelCatalog.Load(baseMatch.Entry), $"{id} has the architecture of {baseMatch.Entry.Id}, used");
-        }
-
-        return (null, null);
-    }
 
     /// <summary>The case's quantisation as a scheme llmem models; a checkpoint's own quantization_config needs none.</summary>
     private static bool Quantization(VllmCase c, ModelShape shape, out WeightQuantization? quant, out string? reason)

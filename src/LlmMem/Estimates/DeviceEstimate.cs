@@ -29,4 +29,8 @@ public sealed record DeviceEstimate(string Name, ImmutableArray<Term> Terms, Dev
 }
 
 /// <summary>How much memory a device offers, and what it is: a catalog GPU or a size the user gave.</summary>
-public sealed record DeviceCapacity(string Name, ByteSize Memory, string Source);
+public sealed record DeviceCapacity(string Name, ByteSize Memory, string Source)
+{
+    /// <summary>Memory bandwidth in GB/s (10⁹ B/s), when the GPU's is known: it bounds decode speed.</summary>
+    public double? BandwidthGBs { get; init; }
+}

@@ -19,6 +19,9 @@ public sealed record Estimate(
 
     /// <summary>The KV pool a paged engine reserves per GPU, in tokens and requests (vLLM); null for other engines.</summary>
     public KvPoolReport? KvPool { get; init; }
+
+    /// <summary>The memory-bandwidth bound on decode speed, when the GPU's bandwidth is known.</summary>
+    public DecodeBound? Decode { get; init; }
 }
 
 /// <summary>The model as the estimate saw it.</summary>

@@ -12,6 +12,9 @@ public readonly record struct TermId(string Value)
     /// <summary>Transformers' DynamicCache: the extra copy torch.cat holds while a layer's cache grows.</summary>
     public static readonly TermId KvCacheGrowth = new("kv_cache_growth");
     public static readonly TermId Activations = new("activations");
+
+    /// <summary>Training with activation checkpointing: the layer inputs kept for recomputation.</summary>
+    public static readonly TermId ActivationCheckpoints = new("activation_checkpoints");
     public static readonly TermId Logits = new("logits");
     public static readonly TermId Gradients = new("gradients");
     public static readonly TermId OptimizerStates = new("optimizer_states");
@@ -26,6 +29,9 @@ public readonly record struct TermId(string Value)
     /// <summary>vLLM's rotary-embedding cos/sin table, loaded beside the weights.</summary>
     public static readonly TermId RotaryCache = new("rotary_cache");
     public static readonly TermId FrameworkOverhead = new("framework_overhead");
+
+    /// <summary>DPO-style preference training: the frozen reference model's weights.</summary>
+    public static readonly TermId ReferenceModel = new("reference_model");
 
     /// <summary>ZeRO-3 / FSDP: the full parameters of the unit being computed, gathered from every rank.</summary>
     public static readonly TermId GatheredParameters = new("gathered_parameters");

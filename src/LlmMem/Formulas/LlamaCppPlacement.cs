@@ -18,9 +18,17 @@ public sealed record PlacedTensor(string Name, ByteSize Bytes);
 /// <c>--n-cpu-moe N</c> (common/arg.cpp) overrides the buffer of the expert tensors (<c>ffn_*_exps</c>) of layers 0 … N − 1
 /// to the CPU, whatever -ngl says.
 /// </remarks>
-public sealed class LlamaCppPlacement(int layers, int gpuLayers, int cpuMoeLayers = 0)
+public sealed class LlamaCppPlacement(int layers, int gpuLayers, int cpuMoeLayers = 0, IReadOnlyList<double>? split = null)
 {
     public int Layers { get; } = layers;
+
+    /// <summary>
+    /// Cumulative shares of the offloaded layers per GPU (src/llama-model.cpp load_tensors: the tensor split, or each
+    /// device's free memory, normalised and summed); one GPU: [1].
+    /// </summary>
+    private readonly double[] cumulative = Cumulative(split);
+
+    public int Gpus => cumulative.Length;
 
     /// <summary>The first repeating layer on the GPU.</summary>
     public int FirstGpuLayer { get; } = Math.Max(layers - gpuLayers, 0);
@@ -31,6 +39,42 @@ public sealed class LlamaCppPlacement(int layers, int gpuLayers, int cpuMoeLayer
     public bool OnGpu(int layer) => layer >= FirstGpuLayer && layer - FirstGpuLayer < offloaded;
 
     public bool OutputOnGpu => OnGpu(Layers);
+
+    /// <summary>
+    /// The GPU that holds layer <paramref name="layer"/> (L for the output layer), or −1 for the host: the first GPU whose
+    /// cumulative share exceeds (layer − first offloaded layer) / offloaded layers (src/llama-model.cpp: std::upper_bound
+    /// over the splits). Example: 32 layers + output on 4 equal GPUs: layers 0–8, 9–16, 17–24, 25–31 and the output.
+    /// </summary>
+    public int GpuOf(int layer)
+    {
+        if (!OnGpu(layer))
+        {
+            return -1;
+        }
+
+        var position = (double)(layer - FirstGpuLayer) / offloaded;
+        for (var i = 0; i < cumulative.Length; i++)
+        {
+            if (cumulative[i] > position)
+            {
+                return i;
+            }
+        }
+
+        return cumulative.Length - 1;
+    }
+
+    private static double[] Cumulative(IReadOnlyList<double>? split)
+    {
+        if (split is null || split.Count == 0 || split.Sum() <= 0)
+        {
+            return [1.0];
+        }
+
+        var total = split.Sum();
+        var sum = 0.0;
+        return [.. split.Select(x => (sum += x) / total)];
+    }
 
     /// <summary>The layer of a GGUF tensor: "blk.N.…" → N; output tensors → L; input tensors (embeddings) → −1.</summary>
     public int LayerOf(string name)
@@ -62,6 +106,17 @@ public sealed class LlamaCppPlacement(int layers, int gpuLayers, int cpuMoeLayer
                 () => $"{gpu.Count} tensors of {layersText}{(OutputOnGpu ? " and the output layer" : "")}"),
             new Term(TermId.Weights, $"Model buffer ({what})", hostBytes, source,
                 () => $"{host.Count} tensors: token embeddings{(FirstGpuLayer > 0 ? $", layers 0–{Math.Min(FirstGpuLayer, Layers) - 1}" : "")}{(OutputOnGpu ? "" : ", the output layer")}{(cpuMoeLayers > 0 ? $", the experts of layers 0–{Math.Min(cpuMoeLayers, Layers) - 1}" : "")}"));
+    }
+
+    /// <summary>The model buffer of GPU <paramref name="gpu"/> when the offloaded layers are split over several GPUs.</summary>
+    public Term WeightsOnGpu(int gpu, ImmutableArray<PlacedTensor> tensors, string what)
+    {
+        var mine = tensors.Where(t => OnGpu(t) && GpuOf(LayerOf(t.Name)) == gpu).ToList();
+        var layers = Enumerable.Range(0, Layers).Where(l => GpuOf(l) == gpu).ToList();
+        var bytes = mine.Aggregate(ByteSize.Zero, (s, t) => s + t.Bytes);
+        return new Term(TermId.Weights, $"Model buffer ({what})", bytes,
+            "llama.cpp src/llama-model.cpp load_tensors: offloaded layers split over the GPUs by the tensor split (default: each GPU's memory)",
+            () => $"{mine.Count} tensors of {(layers.Count == 0 ? "no layers" : $"layers {layers[0]}–{layers[^1]}")}{(GpuOf(Layers) == gpu ? " and the output layer" : "")}");
     }
 
     /// <summary>

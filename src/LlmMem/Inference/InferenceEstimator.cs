@@ -17,6 +17,59 @@ public static class InferenceEstimator
 
     public static Estimate Estimate(InferenceRequest request)
     {
+        var estimate = EstimateMemory(request);
+        return request.Capacity?.BandwidthGBs is null ? estimate : estimate with { Decode = Decode(request, estimate) };
+    }
+
+    /// <summary>
+    /// The decode bound on the first GPU: the weights a token reads (its active share for a mixture of experts) and the
+    /// KV cache of the sequences decoded together at full length. llama.cpp with layers in host RAM is bound by the
+    /// host's memory instead, which llmem does not know.
+    /// </summary>
+    private static DecodeBound? Decode(InferenceRequest request, Estimate estimate)
+    {
+        var gpu = estimate.Devices.FirstOrDefault(d => d.Name.StartsWith("gpu", StringComparison.Ordinal));
+        if (gpu is null)
+        {
+            return null;
+        }
+
+        var breakdown = request.Model.Breakdown;
+        var active = breakdown is { } b && request.Model.Shape is { IsMixtureOfExperts: true } && b.Total.Value > 0 ? (double)b.Active.Value / b.Total.Value : 1.0;
+        var kv = gpu.Find(TermId.KvCache)?.Bytes ?? ByteSize.Zero;
+        var engine = request.Engine;
+        if (engine == InferenceEngine.Vllm)
+        {
+            // Pipeline stages read in turn, each its own layers: not bounded by the first GPU alone.
+            if (request.Parallelism is { PipelineParallel: > 1 })
+            {
+                return null;
+            }
+
+            return estimate.KvPool is { } pool ? DecodeSpeedFormulas.Bound(gpu, request.Capacity!.BandwidthGBs, active, 1, ByteSize.FromBytes(pool.BytesPerSequence)) : null;
+        }
+
+        if (engine == InferenceEngine.LlamaCpp)
+        {
+            var llama = request.LlamaCpp ?? new LlamaCppSettings();
+            var allOnGpu = llama.GpuLayers is null || llama.GpuLayers > request.Model.Shape?.LayerCount;
+            if (!allOnGpu || llama.CpuMoeLayers > 0 || llama.NoKvOffload)
+            {
+                return null;
+            }
+
+            // Layers split over GPUs run one after another: a token takes the sum of each GPU's reading time.
+            var gpus = estimate.Devices.Where(d => d.Name.StartsWith("gpu", StringComparison.Ordinal)).ToList();
+            return gpus.Count == 1
+                ? DecodeSpeedFormulas.Bound(gpu, request.Capacity!.BandwidthGBs, active, llama.Sequences ?? 1, kv)
+                : DecodeSpeedFormulas.Sequential(gpus, [.. gpus.Select((_, i) => CapacityOf(request, i)?.BandwidthGBs)], active, llama.Sequences ?? 1);
+        }
+
+        return DecodeSpeedFormulas.Bound(gpu, request.Capacity!.BandwidthGBs, active, request.Batch ?? InferenceRequest.DefaultBatch, kv);
+    }
+
+    private static Estimate EstimateMemory(InferenceRequest request)
+    {
         var engine = request.Engine ?? InferenceEngine.Transformers;
         var shape = request.Model.Shape;
         var dtype = request.Dtype ?? shape?.StoredDtype ?? DefaultDtype;
@@ -39,7 +92,7 @@ public static class InferenceEstimator
         var llama = request.LlamaCpp ?? new LlamaCppSettings();
         var kvNotes = new List<EstimateWarning>();
         ImmutableArray<DeviceEstimate> devices;
-        if (engine == InferenceEngine.LlamaCpp && shape is not null && parallel.Gpus == 1)
+        if (engine == InferenceEngine.LlamaCpp && shape is not null)
         {
             devices = LlamaCppDevices(request, shape, context, llama, kvNotes);
         }
@@ -119,9 +172,33 @@ public static class InferenceEstimator
             {
                 settings.Add("n_cpu_moe", llama.CpuMoeLayers);
             }
+
+            if (devices.Count(d => d.Name.StartsWith("gpu", StringComparison.Ordinal)) > 1)
+            {
+                settings.Add("split_mode", "layer", true);
+                settings.Add("tensor_split", llama.TensorSplit is { } ts
+                    ? string.Join(",", ts.Select(x => x.ToString(System.Globalization.CultureInfo.InvariantCulture)))
+                    : "by GPU memory", llama.TensorSplit is null);
+            }
         }
 
-        settings.AddHardware(parallel, request.Capacity);
+        if (engine == InferenceEngine.LlamaCpp && shape is not null && parallel.Gpus > 1)
+        {
+            // llama.cpp splits layers, not tensors: the GPU count is what matters, not --tp / --pp.
+            settings.Add("gpus", parallel.Gpus);
+            if (request.Capacities is { Length: > 0 } cards)
+            {
+                settings.Add("gpu", string.Join(" + ", cards.Select(c => c.Name)));
+            }
+            else if (request.Capacity is { } one)
+            {
+                settings.Add("gpu", one.Name);
+            }
+        }
+        else
+        {
+            settings.AddHardware(parallel, request.Capacity);
+        }
 
         return new Estimate(
             ModelSummary.Of(request.Model),
@@ -153,7 +230,8 @@ public static class InferenceEstimator
             what = fileType.Name;
         }
 
-        var placement = new LlamaCppPlacement(shape.LayerCount, llama.GpuLayers ?? shape.LayerCount + 1, llama.CpuMoeLayers);
+        var gpus = Math.Max(request.Parallelism?.Gpus ?? 1, request.Capacities?.Length ?? 1);
+        var placement = new LlamaCppPlacement(shape.LayerCount, llama.GpuLayers ?? shape.LayerCount + 1, llama.CpuMoeLayers, LlamaCppSplit(request, gpus, llama));
         var (gpuWeights, hostWeights) = placement.Weights(tensors, what);
         var gpuKv = LlamaCppKv(shape, context, llama, notes, i => !llama.NoKvOffload && placement.OnGpu(i));
         var hostKv = LlamaCppKv(shape, context, llama, [], i => llama.NoKvOffload || !placement.OnGpu(i));
@@ -173,14 +251,46 @@ public static class InferenceEstimator
             return LlamaCppComputeBuffer.Estimate(shape, cells, heads, ubatch, flash, holdsOutput);
         }
 
-        var gpuCompute = Compute(placement.OnGpu, placement.OutputOnGpu);
         var hostCompute = Compute(i => !placement.OnGpu(i), !placement.OutputOnGpu);
-        Term[] gpuTerms = [gpuWeights, gpuKv, .. gpuCompute is null ? [] : new[] { gpuCompute },
-            CudaContextFormulas.CudaContext(engine.CudaContext, engine.Name, engine.CudaContextSource)];
-        var gpu = new DeviceEstimate("gpu0", [.. gpuTerms], request.Capacity);
+        var context0 = CudaContextFormulas.CudaContext(engine.CudaContext, engine.Name, engine.CudaContextSource);
+        var devices = ImmutableArray.CreateBuilder<DeviceEstimate>();
+        for (var g = 0; g < placement.Gpus; g++)
+        {
+            var index = g;
+            bool Here(int layer) => placement.GpuOf(layer) == index;
+            var weights = placement.Gpus == 1 ? gpuWeights : placement.WeightsOnGpu(g, tensors, what);
+            var kv = placement.Gpus == 1 ? gpuKv : LlamaCppKv(shape, context, llama, [], i => !llama.NoKvOffload && Here(i));
+            var compute = Compute(Here, placement.GpuOf(shape.LayerCount) == g);
+            Term[] terms = [weights, kv, .. compute is null ? [] : new[] { compute }, context0];
+            devices.Add(new DeviceEstimate($"gpu{g}", [.. terms], CapacityOf(request, g)));
+        }
+
         var output = LlamaCppPlacement.OutputBuffer(shape, llama.Sequences ?? 1, llama.Embeddings);
-        var host = new DeviceEstimate("cpu", [.. new[] { hostWeights, hostKv, hostCompute }.OfType<Term>().Where(t => t.Bytes > ByteSize.Zero), output]);
-        return [gpu, host];
+        devices.Add(new DeviceEstimate("cpu", [.. new[] { hostWeights, hostKv, hostCompute }.OfType<Term>().Where(t => t.Bytes > ByteSize.Zero), output]));
+        return devices.ToImmutable();
+    }
+
+    /// <summary>GPU <paramref name="index"/>'s capacity: its own card when several kinds were named, else the one named.</summary>
+    private static DeviceCapacity? CapacityOf(InferenceRequest request, int index) =>
+        request.Capacities is { Length: > 0 } each ? each[Math.Min(index, each.Length - 1)] : request.Capacity;
+
+    /// <summary>
+    /// llama.cpp's split of the offloaded layers: the user's --tensor-split, else each GPU's memory (llama.cpp takes
+    /// each device's free memory at load time; llmem takes its capacity).
+    /// </summary>
+    private static IReadOnlyList<double>? LlamaCppSplit(InferenceRequest request, int gpus, LlamaCppSettings llama)
+    {
+        if (gpus <= 1)
+        {
+            return null;
+        }
+
+        if (llama.TensorSplit is { Length: > 0 } split)
+        {
+            return [.. Enumerable.Range(0, gpus).Select(i => i < split.Length ? split[i] : 0.0)];
+        }
+
+        return [.. Enumerable.Range(0, gpus).Select(i => (double)(CapacityOf(request, i)?.Memory.Bytes ?? 1))];
     }
 
     /// <summary>The llama.cpp file type that keeps a dtype unquantised.</summary>

@@ -12,6 +12,7 @@ namespace LlmMem.Inference;
 /// <param name="Batch">Sequences processed together (--batch).</param>
 /// <param name="Capacity">Memory of each GPU, when a GPU or a memory size was named.</param>
 /// <param name="LlamaCpp">llama.cpp's context options (ubatch, parallel sequences, cache types, flash attention).</param>
+/// <param name="Capacities">Each GPU's capacity when different cards are named (<c>--gpu rtx-4090,rtx-3090</c>); null when all are alike.</param>
 /// <param name="Transformers">Transformers' attention implementation, cache and version.</param>
 /// <param name="Vllm">vLLM's engine arguments (memory utilisation, max model length, batch limits, KV dtype, version).</param>
 public sealed record InferenceRequest(
@@ -25,7 +26,8 @@ public sealed record InferenceRequest(
     DeviceCapacity? Capacity = null,
     LlamaCppSettings? LlamaCpp = null,
     VllmSettings? Vllm = null,
-    TransformersSettings? Transformers = null)
+    TransformersSettings? Transformers = null,
+    System.Collections.Immutable.ImmutableArray<DeviceCapacity>? Capacities = null)
 {
     public const long DefaultContextTokens = 4096;
     public const long DefaultBatch = 1;

@@ -13,6 +13,7 @@ namespace LlmMem.Inference;
 /// <param name="NoKvOffload">Keep the whole KV cache in host memory (<c>-nkvo</c>).</param>
 /// <param name="CpuMoeLayers">Keep the expert tensors of the first N layers in host memory (<c>--n-cpu-moe</c>).</param>
 /// <param name="Embeddings">Also output embeddings (<c>--embedding</c>; Ollama's runner enables it).</param>
+/// <param name="TensorSplit">Shares of the offloaded layers per GPU (<c>-ts 3,2</c>); null: in proportion to each GPU's memory.</param>
 public sealed record LlamaCppSettings(
     long? UBatch = null,
     int? Sequences = null,
@@ -23,7 +24,8 @@ public sealed record LlamaCppSettings(
     int? GpuLayers = null,
     bool NoKvOffload = false,
     bool Embeddings = false,
-    int CpuMoeLayers = 0)
+    int CpuMoeLayers = 0,
+    System.Collections.Immutable.ImmutableArray<double>? TensorSplit = null)
 {
     public const long DefaultUBatch = 512;
 

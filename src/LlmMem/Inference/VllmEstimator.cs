@@ -48,44 +48,81 @@ internal static class VllmEstimator
         var (batchedTokens, seqs, batchNote) = BatchDefaults(s, version, maxModelLen, total, request.Capacity, shape);
         var samplerRows = version.V1 ? Math.Min(seqs, batchedTokens) : seqs;
 
-        var stageLayers = shape.Layers.Take((shape.LayerCount + parallel.PipelineParallel - 1) / parallel.PipelineParallel);
-        var specs = VllmKvCache.Specs(stageLayers, blockSize, kvType, tp, slidingAware: version.V1, version.PadsMlaEntries ? activationType : null);
-        var weights = WeightsForVllm(request, shape, dtype, parallel);
+        var pp = parallel.PipelineParallel;
+        var partitions = StageLayers(shape.LayerCount, pp);
         var rotary = VllmFormulas.RotaryCache(shape, activationType);
         var nonTorch = VllmFormulas.NonTorch(tp);
-        var activations = VllmFormulas.Activations(shape, batchedTokens, samplerRows, tp, activationType, version.V1);
         var largestCapture = version.V1 ? Math.Min(Math.Min(512, 2L * seqs), batchedTokens) : Math.Min(256, (seqs + 7) / 8 * 8);
         Term? graphs = s.EnforceEager ? null : VllmFormulas.CudaGraphs(shape, largestCapture, tp, activationType, version.CudaGraphsInBudget);
         var context = CudaContextFormulas.CudaContext(engine.CudaContext, engine.Name, engine.CudaContextSource);
+        ByteSize? budget = total is { } t ? ByteSize.FromBytes((long)Math.Floor(t.Bytes * gmu)) : null;
 
-        var taken = weights.Bytes + (rotary?.Bytes ?? ByteSize.Zero) + nonTorch.Bytes + activations.Bytes + (version.CudaGraphsInBudget && graphs is not null ? graphs.Bytes : ByteSize.Zero);
-        Term kv;
-        KvPoolReport report;
-        if (total is { } gpuTotal)
+        // Each pipeline stage: its layers, its weights (the first holds the embeddings, the last the LM head), and the
+        // sampler only on the last; vLLM gives every stage the smallest stage's block count (kv_cache_utils.py).
+        var stages = new List<(Term Weights, Term Activations, ImmutableArray<VllmKvSpec> Specs, ByteSize Taken, VllmKvPool Pool)>();
+        var first = 0;
+        for (var stage = 0; stage < pp; stage++)
         {
-            var budget = ByteSize.FromBytes((long)Math.Floor(gpuTotal.Bytes * gmu));
-            var pool = VllmKvCache.Pool(specs, budget.Bytes - taken.Bytes, blockSize, maxModelLen, batchedTokens, version.V1);
-            kv = VllmFormulas.KvPool(pool, budget, taken, kvType);
-            report = new KvPoolReport(pool.Tokens, pool.MaxConcurrency, maxModelLen, pool.BytesPerSequence,
-                pool.LongestSequence == long.MaxValue ? null : pool.LongestSequence, pool.Blocks, blockSize, pool.BytesPerBlock, pool.Groups);
-            warnings.AddRange(PoolWarnings(budget, taken, pool, gmu));
+            var layers = shape.Layers.Skip(first).Take(partitions[stage]).ToImmutableArray();
+            var last = stage == pp - 1;
+            var weights = pp == 1 ? WeightsForVllm(request, shape, dtype, parallel) : StageWeights(request, shape, dtype, tp, first, layers, stage == 0, last);
+            var activations = VllmFormulas.Activations(shape, batchedTokens, last ? samplerRows : 0, tp, activationType, version.V1);
+            var specs = VllmKvCache.Specs(layers, blockSize, kvType, tp, slidingAware: version.V1, version.PadsMlaEntries ? activationType : null);
+            var taken = weights.Bytes + (rotary?.Bytes ?? ByteSize.Zero) + nonTorch.Bytes + activations.Bytes
+                + (version.CudaGraphsInBudget && graphs is not null ? graphs.Bytes : ByteSize.Zero);
+            var pool = VllmKvCache.Pool(specs, budget is { } b ? b.Bytes - taken.Bytes : long.MaxValue, blockSize, maxModelLen, batchedTokens, version.V1);
+            stages.Add((weights, activations, specs, taken, pool));
+            first += partitions[stage];
+        }
+
+        var smallest = stages.MinBy(x => x.Pool.Blocks);
+        var devices = ImmutableArray.CreateBuilder<DeviceEstimate>();
+        KvPoolReport report;
+        if (budget is { } gpuBudget)
+        {
+            var blocks = smallest.Pool.Blocks;
+            report = new KvPoolReport(smallest.Pool.Tokens, smallest.Pool.MaxConcurrency, maxModelLen, smallest.Pool.BytesPerSequence,
+                smallest.Pool.LongestSequence == long.MaxValue ? null : smallest.Pool.LongestSequence, blocks, blockSize, smallest.Pool.BytesPerBlock, smallest.Pool.Groups);
+            warnings.AddRange(PoolWarnings(gpuBudget, smallest.Taken, smallest.Pool, gmu));
             if (s.RuntimeTotal is null)
             {
-                warnings.Add(new("runtime_total", $"vLLM budgets {gmu.ToString("0.###", CultureInfo.InvariantCulture)} × the total CUDA reports; llmem uses {request.Capacity!.Name}'s {gpuTotal.Format()} ({request.Capacity.Source}). Logs show CUDA's total a few hundred MiB below nvidia-smi's (79.22 GiB on an H100 80GB), so the real pool is that much × {gmu.ToString("0.###", CultureInfo.InvariantCulture)} smaller.", "gpu"));
+                warnings.Add(new("runtime_total", $"vLLM budgets {gmu.ToString("0.###", CultureInfo.InvariantCulture)} × the total CUDA reports; llmem uses {request.Capacity!.Name}'s {total!.Value.Format()} ({request.Capacity.Source}). Logs show CUDA's total a few hundred MiB below nvidia-smi's (79.22 GiB on an H100 80GB), so the real pool is that much × {gmu.ToString("0.###", CultureInfo.InvariantCulture)} smaller.", "gpu"));
             }
         }
         else
         {
-            var one = VllmKvCache.Pool(specs, long.MaxValue, blockSize, maxModelLen, batchedTokens, version.V1);
-            kv = new Term(TermId.KvCache, $"KV cache for one {FormulaText.Count(maxModelLen)}-token request ({kvType.Name})", ByteSize.FromBytes(one.BytesPerSequence),
-                "vllm/v1/kv_cache_interface.py page_size_bytes × the blocks one max_model_len request needs",
-                () => string.Join(" + ", specs.Select(x => $"{x.Layers} {x.Kind} layers × {FormulaText.Count(x.PageBytes)} B per {blockSize}-token block")) + $" × ⌈{FormulaText.Count(maxModelLen)} / {blockSize}⌉ blocks");
-            report = new KvPoolReport(null, null, maxModelLen, one.BytesPerSequence, null, null, blockSize, one.BytesPerBlock, one.Groups);
+            report = new KvPoolReport(null, null, maxModelLen, smallest.Pool.BytesPerSequence, null, null, blockSize, smallest.Pool.BytesPerBlock, smallest.Pool.Groups);
             warnings.Add(new("needs_gpu", "vLLM fills the GPU: name one (--gpu or --gpu-memory) to see the KV pool it reserves, its tokens and its concurrency. Shown: the KV cache the smallest pool must hold, one max_model_len request.", "gpu"));
         }
 
-        Term[] terms = [weights, .. rotary is null ? [] : new[] { rotary }, nonTorch, activations, .. graphs is null ? [] : new[] { graphs }, kv, context];
-        var devices = DeviceLayout.IdenticalGpus(parallel.Gpus, [.. terms], request.Capacity);
+        for (var replica = 0; replica < parallel.Replicas; replica++)
+        {
+            for (var stage = 0; stage < pp; stage++)
+            {
+                var (weights, activations, specs, taken, pool) = stages[stage];
+                Term kv;
+                if (budget is { } b)
+                {
+                    var held = pool with { Blocks = smallest.Pool.Blocks, Tokens = smallest.Pool.Tokens };
+                    kv = VllmFormulas.KvPool(held, b, taken, kvType);
+                }
+                else
+                {
+                    var perSequence = pool.BytesPerSequence;
+                    kv = new Term(TermId.KvCache, $"KV cache for one {FormulaText.Count(maxModelLen)}-token request ({kvType.Name})", ByteSize.FromBytes(perSequence),
+                        "vllm/v1/kv_cache_interface.py page_size_bytes × the blocks one max_model_len request needs",
+                        () => string.Join(" + ", specs.Select(x => $"{x.Layers} {x.Kind} layers × {FormulaText.Count(x.PageBytes)} B per {blockSize}-token block")) + $" × ⌈{FormulaText.Count(maxModelLen)} / {blockSize}⌉ blocks");
+                }
+
+                Term[] terms = [weights, .. rotary is null ? [] : new[] { rotary }, nonTorch, activations, .. graphs is null ? [] : new[] { graphs }, kv, context];
+                for (var rank = 0; rank < tp; rank++)
+                {
+                    devices.Add(new DeviceEstimate($"gpu{devices.Count}", [.. terms], request.Capacity));
+                }
+            }
+        }
+
+        var built = devices.ToImmutable();
         if (batchNote is not null)
         {
             warnings.Add(batchNote);
@@ -95,7 +132,7 @@ internal static class VllmEstimator
             "vLLM measures its activation peak and CUDA graphs by running the model; llmem derives them from the architecture (docs/accuracy.md shows the error on real logs). Vision encoders and quantisation kernels' workspaces are not modelled.",
             "engine"));
         warnings.AddRange(InferenceEstimator.QuantizationWarnings(request.Quantization, architectureKnown: true));
-        warnings.AddRange(DeviceLayout.CapacityWarnings(devices));
+        warnings.AddRange(DeviceLayout.CapacityWarnings(built));
 
         var settings = new SettingsBuilder()
             .Add("engine", engine.Id)
@@ -118,7 +155,7 @@ internal static class VllmEstimator
         }
 
         settings.AddHardware(parallel, request.Capacity);
-        return new Estimate(ModelSummary.Of(request.Model), new Workload("inference", settings.ToImmutable()), devices, [.. warnings]) { KvPool = report };
+        return new Estimate(ModelSummary.Of(request.Model), new Workload("inference", settings.ToImmutable()), built, [.. warnings]) { KvPool = report };
     }
 
     /// <summary>
@@ -144,6 +181,41 @@ internal static class VllmEstimator
             && !shape.Layers.Any(l => l.Attention.Kind is AttentionKind.Sliding or AttentionKind.Latent);
         var tokens = s.MaxNumBatchedTokens ?? (chunked ? version.V0ChunkedPrefillTokens : Math.Max(maxModelLen, V0MinBatchedTokens));
         return (tokens, s.MaxNumSeqs ?? 256, null);
+    }
+
+    /// <summary>
+    /// Layers per pipeline stage as vLLM assigns them (vllm/distributed/utils.py get_pp_indices): L / pp each, the remainder
+    /// one more to each stage from the second-to-last backwards. Example: 61 layers over 2 stages → 31, 30.
+    /// </summary>
+    internal static int[] StageLayers(int layers, int stages)
+    {
+        var partitions = Enumerable.Repeat(layers / stages, stages).ToArray();
+        for (var i = 2; i < layers % stages + 2; i++)
+        {
+            partitions[^i]++;
+        }
+
+        return partitions;
+    }
+
+    /// <summary>
+    /// One pipeline stage's weights on each of its tensor-parallel GPUs: its layers' parameters, the token embeddings on the
+    /// first stage, the final norm and the LM head on the last (its own copy when the embeddings are tied), each component
+    /// in its type, divided by TP (vLLM shards every matrix, embeddings and LM head by vocabulary).
+    /// </summary>
+    private static Term StageWeights(InferenceRequest request, ModelShape shape, DataType dtype, int tp, int firstLayer, ImmutableArray<LayerShape> layers,
+        bool first, bool last)
+    {
+        var sub = shape with { Layers = layers, FinalNorms = last ? shape.FinalNorms : 0, Extras = [] };
+        var counted = ParameterFormulas.Count(sub).Components
+            .Where(c => (c.Name != "embeddings" || first) && (c.Name != "lm_head" || last))
+            .Select(c => c.Name == "lm_head" && last && shape.TiedEmbeddings && !first ? c with { Parameters = shape.VocabSize * shape.HiddenSize, ActiveParameters = shape.VocabSize * shape.HiddenSize } : c)
+            .ToImmutableArray();
+        var breakdown = new ParameterBreakdown(counted);
+        var storage = WeightLayout.For(sub, breakdown, request.Dtype ?? (shape.StoredDtype == DataType.Fp32 ? dtype : null), request.Quantization);
+        var term = WeightFormulas.Weights(storage, tp);
+        var layerText = layers.Length == 0 ? "no layers" : $"layers {firstLayer}–{firstLayer + layers.Length - 1}";
+        return term.WithLabel($"{term.Label}, {layerText}{(first ? " + embeddings" : "")}{(last ? " + LM head" : "")}");
     }
 
     private static Term WeightsForVllm(InferenceRequest request, ModelShape shape, DataType dtype, Parallelism parallel) =>

@@ -70,7 +70,7 @@ public static class TrainingEstimator
         bool Sharded(TermId id) =>
             (stage >= 1 && (id == TermId.OptimizerStates || id == TermId.MasterWeights))
             || (stage >= 2 && id == TermId.Gradients)
-            || (stage >= 3 && (id == TermId.Weights || id == TermId.AdapterWeights));
+            || (stage >= 3 && (id == TermId.Weights || id == TermId.AdapterWeights || id == TermId.ReferenceModel));
         var sharded = terms.Select(t => Sharded(t.Id) && ranks > 1 ? t.DivideOver(ranks).WithLabel($"{t.Label}, ZeRO-{stage} 1/{ranks}") : t).ToImmutableArray();
         if (!offload && !offloadParameters)
         {
@@ -81,6 +81,37 @@ public static class TrainingEstimator
             (offload && (t.Id == TermId.OptimizerStates || t.Id == TermId.MasterWeights))
             || (offloadParameters && stage == 3 && t.Id == TermId.Weights);
         return ([.. sharded.Where(t => !Offloaded(t))], [.. sharded.Where(Offloaded)]);
+    }
+
+    /// <summary>
+    /// DPO's frozen reference model for full training: a copy of the weights in the working dtype (TRL
+    /// trainer/dpo_trainer.py create_reference_model; sharded like the weights under ZeRO-3). With adapters, TRL uses the
+    /// base with the adapters disabled (null_ref_context): no copy.
+    /// </summary>
+    private static Term ReferenceModel(ParameterCount parameters, TrainingPrecision precision, long shards)
+    {
+        var copy = WeightFormulas.Weights(parameters, precision.Weights, shards);
+        return new Term(TermId.ReferenceModel, $"Reference model (frozen, {precision.Weights.Name})", copy.Bytes,
+            "TRL trainer/dpo_trainer.py: a frozen copy of the policy (create_reference_model)", () => copy.Formula);
+    }
+
+    private const string BackwardStart = "backward start";
+    private const string OptimizerStep = "optimizer step";
+
+    /// <summary>
+    /// The larger of the step's two peaks, as the terms live then. At the start of the backward pass the saved
+    /// activations and the loss are live, and the gradients only when they persist between steps (gradient accumulation;
+    /// DeepSpeed's contiguous gradient partitions, stage_1_and_2.py grads_in_partition, stage3.py grad_partitions_flat_buffer); otherwise torch's zero_grad(set_to_none=True) freed them after the last step and
+    /// activations are freed layer by layer as gradients appear. At the optimizer step every gradient is live and the
+    /// activations are gone. With the optimizer in the backward (torchtune optimizer_in_bwd) no full set of gradients ever lives.
+    /// </summary>
+    private static (ImmutableArray<Term> Terms, string Phase, ByteSize Other) Peak(ImmutableArray<Term> states, ImmutableArray<Term> activations, TrainingRequest request)
+    {
+        static ByteSize Sum(IEnumerable<Term> terms) => terms.Aggregate(ByteSize.Zero, (s, t) => s + t.Bytes);
+        var persistent = !request.OptimizerInBackward && ((request.GradientAccumulation ?? 1) > 1 || request.Zero >= 1);
+        var backward = states.Where(t => t.Id != TermId.Gradients || persistent).Concat(activations).ToImmutableArray();
+        var step = request.OptimizerInBackward ? [.. states.Where(t => t.Id != TermId.Gradients)] : states;
+        return Sum(backward) >= Sum(step) ? (backward, BackwardStart, Sum(step)) : (step, OptimizerStep, Sum(backward));
     }
 
     public static Estimate Estimate(TrainingRequest request)
@@ -104,6 +135,11 @@ public static class TrainingEstimator
         if (method == TrainingMethod.Full)
         {
             terms.Add(WeightFormulas.Weights(parameters, precision.Weights, shards));
+            if (request.Preference)
+            {
+                terms.Add(ReferenceModel(parameters, precision, shards));
+            }
+
             terms.Add(TrainingStateFormulas.Gradients(parameters, precision.Gradients, shards));
             if (precision.MasterWeights is { } master)
             {
@@ -129,6 +165,16 @@ public static class TrainingEstimator
         {
             gpuTerms = gpuTerms.Add(GatheredLayer(layered, precision));
         }
+
+        string? peak = null;
+        ByteSize? otherPhase = null;
+        if (request.Model.Shape is { } shaped)
+        {
+            // DPO concatenates each chosen and rejected sequence into one forward pass (TRL trainer/dpo_trainer.py concatenated_forward).
+            var (activations, offloaded) = TrainingActivations.Terms(request, shaped, method, precision, parallel, request.Preference ? checked(2 * batch) : batch, sequence);
+            (gpuTerms, peak, otherPhase) = Peak(gpuTerms, activations, request);
+            hostTerms = hostTerms.AddRange(offloaded);
+        }
         var devices = DeviceLayout.IdenticalGpus(parallel.Gpus, gpuTerms, request.Capacity);
         if (hostTerms.Length > 0)
         {
@@ -139,13 +185,28 @@ public static class TrainingEstimator
         }
 
         var warnings = new List<EstimateWarning>(request.Model.Notes);
-        warnings.Add(request.Model.Shape is null
-            ? new("needs_architecture",
+        if (request.Model.Shape is null)
+        {
+            warnings.Add(new("needs_architecture",
                 $"A bare parameter count gives the model states only: activations for batch {SettingsBuilder.Thousands(batch)} × {SettingsBuilder.Thousands(sequence)} tokens need the model's architecture.",
-                "model")
-            : new("not_yet_modelled",
-                $"This estimate has the model states only: activations for batch {SettingsBuilder.Thousands(batch)} × {SettingsBuilder.Thousands(sequence)} tokens are not modelled yet.",
                 "model"));
+        }
+        else
+        {
+            warnings.Add(new("peak_phase", peak == BackwardStart
+                ? $"The peak falls at the start of the backward pass: the saved activations and the loss are live; the optimizer step needs {otherPhase!.Value.Format()} per GPU."
+                : $"The peak falls at the optimizer step (all gradients live, activations freed); the start of the backward pass needs {otherPhase!.Value.Format()} per GPU.",
+                "model"));
+            warnings.Add(new("activations_eager_modules",
+                "Activations are the tensors autograd saves in Transformers-style modules (see --explain); fused kernels (torch.compile, Liger) keep less, and the backward's transient gradients are not added.",
+                "checkpointing"));
+            if (parallel.PipelineParallel > 1)
+            {
+                warnings.Add(new("pipeline_upper_bound",
+                    "Pipeline parallel: every GPU is shown with the first stage's activations (micro-batches in flight) and the last stage's loss: an upper bound per GPU.",
+                    "pp"));
+            }
+        }
         if (optimizer.Storage == OptimizerStateStorage.Factored && request.Model.Shape is null)
         {
             warnings.Add(new("optimizer_approximate",
@@ -196,6 +257,58 @@ public static class TrainingEstimator
         if (request.HybridShard)
         {
             settings.Add("fsdp", "hybrid");
+        }
+
+        if (request.Model.Shape is not null)
+        {
+            settings.Add("checkpointing", (request.Checkpointing ?? Checkpointing.None).ToString().ToLowerInvariant(), request.Checkpointing is null)
+                .Add("attention", ActivationOptions.Name(request.Attention ?? AttentionImplementation.Sdpa), request.Attention is null)
+                .Add("loss", request.LanguageModelHead ? (request.Loss ?? LossImplementation.Standard).ToString().ToLowerInvariant() : "none (task head)", request.Loss is null);
+            if (request.Dropout is { } p)
+            {
+                settings.Add("dropout", p.ToString(System.Globalization.CultureInfo.InvariantCulture));
+            }
+
+            if (request.GradientAccumulation is { } ga)
+            {
+                settings.Add("grad_accum", ga);
+            }
+
+            if (parallel.PipelineParallel > 1)
+            {
+                settings.Add("micro_batches", request.MicroBatches ?? parallel.PipelineParallel, request.MicroBatches is null);
+                if (request.VirtualStages is { } v)
+                {
+                    settings.Add("virtual_stages", v);
+                }
+            }
+
+            if (request.SequenceParallel)
+            {
+                settings.Add("sequence_parallel", "on");
+            }
+
+            if (request.OffloadActivations)
+            {
+                settings.Add("offload_activations", "on");
+            }
+
+            if (request.OptimizerInBackward)
+            {
+                settings.Add("optimizer_in_backward", "on");
+            }
+
+            if (request.Compiled)
+            {
+                settings.Add("compile", "on");
+            }
+
+            if (request.Preference)
+            {
+                settings.Add("dpo", method == TrainingMethod.Full ? "on (reference copy; chosen + rejected)" : "on (reference = base without adapters; chosen + rejected)");
+            }
+
+            settings.Add("peak", peak!);
         }
 
         return new Estimate(

@@ -14,6 +14,19 @@ namespace LlmMem.Training;
 /// <param name="OffloadOptimizer">ZeRO-Offload (--offload optimizer): optimizer states and master weights in host RAM.</param>
 /// <param name="Rank">LoRA rank (--rank); PEFT's default 8 when null.</param>
 /// <param name="Targets">LoRA target modules (--targets); PEFT's default q_proj, v_proj when null.</param>
+/// <param name="Checkpointing">Activation checkpointing (--checkpointing); none when null.</param>
+/// <param name="Attention">Attention implementation (--attention); SDPA, Transformers' default, when null.</param>
+/// <param name="Loss">Cross-entropy implementation (--loss); standard when null.</param>
+/// <param name="SequenceParallel">Megatron sequence parallelism (--sequence-parallel): norms and dropout divided by TP too.</param>
+/// <param name="MicroBatches">Pipeline micro-batches per step (--micro-batches); the first stage holds min(micro-batches, pp) in flight.</param>
+/// <param name="GradientAccumulation">Micro-batches accumulated per optimizer step (--grad-accum): the gradients live through the backward passes.</param>
+/// <param name="OffloadActivations">Saved activations in host RAM (--offload-activations); the GPU keeps the layer being computed.</param>
+/// <param name="Dropout">Dropout probability of the model's hidden and attention dropout (--dropout); 0 when null.</param>
+/// <param name="OptimizerInBackward">The optimizer steps each parameter as soon as its gradient exists (torchtune optimizer_in_bwd): the gradients never all live.</param>
+/// <param name="Compiled">torch.compile (--compile): AOTAutograd recomputes cheap pointwise results (RMSNorm's fp32 upcast, the loss's log-softmax) instead of saving them.</param>
+/// <param name="Preference">DPO-style preference training (--dpo): a frozen reference model, and chosen and rejected sequences in one batch.</param>
+/// <param name="VirtualStages">Model chunks per GPU of the interleaved pipeline schedule (--virtual-stages, Megatron's virtual pipeline size).</param>
+/// <param name="LanguageModelHead">False for an encoder with a small task head: no logits over the vocabulary.</param>
 public sealed record TrainingRequest(
     ModelSpec Model,
     TrainingMethod? Method = null,
@@ -28,7 +41,20 @@ public sealed record TrainingRequest(
     int Zero = 0,
     bool OffloadOptimizer = false,
     bool OffloadParameters = false,
-    bool HybridShard = false)
+    bool HybridShard = false,
+    Checkpointing? Checkpointing = null,
+    LlmMem.Inference.AttentionImplementation? Attention = null,
+    LossImplementation? Loss = null,
+    bool SequenceParallel = false,
+    int? MicroBatches = null,
+    int? GradientAccumulation = null,
+    bool OffloadActivations = false,
+    double? Dropout = null,
+    bool OptimizerInBackward = false,
+    bool LanguageModelHead = true,
+    bool Compiled = false,
+    bool Preference = false,
+    int? VirtualStages = null)
 {
     public const long DefaultSequenceTokens = 4096;
     public const long DefaultBatch = 1;

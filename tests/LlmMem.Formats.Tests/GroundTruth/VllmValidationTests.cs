@@ -127,3 +127,29 @@ public class VllmValidationTests
 
     private static long CeilDiv(long a, long b) => (a + b - 1) / b;
 }
+
+/// <summary>vLLM's pipeline stages: layers per stage as get_pp_indices assigns them, the embeddings first and the LM head last.</summary>
+public class VllmPipelineTests
+{
+    [Fact]
+    public void DeepSeekV3_OverTwoStages_Holds31And30Layers_AndEveryParameterOnce()
+    {
+        var model = ModelCatalog.Load(ModelCatalog.Find("deepseek-ai/DeepSeek-V3")!.Entry);
+        Assert.True(Parallelism.TryCreate(8, 2, 16, 2, out var parallel, out _));
+        var h200 = new DeviceCapacity("H200", ByteSize.FromMiB(143_771), "nvidia-smi");
+        var estimate = InferenceEstimator.Estimate(new InferenceRequest(model, InferenceEngine.Vllm, Parallelism: parallel, Capacity: h200));
+
+        Assert.Equal(16, estimate.Devices.Length);
+        var stage0 = estimate.Devices[0].Find(TermId.Weights)!;
+        var stage1 = estimate.Devices[8].Find(TermId.Weights)!;
+        Assert.Contains("layers 0–30 + embeddings", stage0.Label);
+        Assert.Contains("layers 31–60 + LM head", stage1.Label);
+
+        // One stage's 8 GPUs hold its share once: the two stages together hold the whole model (to a few blocks per component and GPU).
+        var whole = InferenceEstimator.Estimate(new InferenceRequest(model, InferenceEngine.Vllm, Capacity: h200)).Devices[0].Find(TermId.Weights)!.Bytes;
+        var both = (stage0.Bytes + stage1.Bytes) * 8;
+        Assert.InRange(both.Bytes, whole.Bytes - 1024, whole.Bytes + (1 << 20));
+        // vLLM gives each stage the smaller stage's block count.
+        Assert.Equal(estimate.KvPool!.Blocks, estimate.KvPool.Tokens / 64);
+    }
+}

@@ -1,0 +1,337 @@
+using System.Collections.Immutable;
+using System.Text.Json;
+using LlmMem.Estimates;
+using LlmMem.Formulas;
+using LlmMem.Hardware;
+using LlmMem.Inference;
+using LlmMem.Models;
+using LlmMem.Training;
+using LlmMem.Units;
+
+namespace LlmMem.Formats.Validation;
+
+/// <summary>
+/// Re-estimates every training ground-truth case from its recorded model, method, precision, optimizer, batch,
+/// sequence, checkpointing and sharding, and compares the peak per GPU with the figure the source measured — as that
+/// metric counts it: nvidia-smi includes the CUDA context (added), the allocator's figures do not. Capacity cases check
+/// the longest sequence that fits; authors' estimates are their own group. Term: <c>peak (method)</c>.
+/// </summary>
+public static class TrainingValidator
+{
+    public const string Engine = "training";
+
+    /// <summary>The note of a table whose rows each add a technique to the rows above them (torchtune's README table).</summary>
+    private const string StackedNote = "Each row adds its technique on top of the previous one";
+
+    public static ValidationReport Run(IEnumerable<string> jsonLines)
+    {
+        var results = ImmutableArray.CreateBuilder<CaseResult>();
+        var stackedChunkedLoss = false;
+        var number = 0;
+        foreach (var line in jsonLines)
+        {
+            number++;
+            if (string.IsNullOrWhiteSpace(line))
+            {
+                continue;
+            }
+
+            TrainingCase c;
+            try
+            {
+                c = new TrainingCase(JsonDocument.Parse(line).RootElement.Clone());
+                _ = c.Id;
+            }
+            catch (Exception e) when (e is JsonException or KeyNotFoundException or InvalidOperationException)
+            {
+                results.Add(new CaseResult($"line {number}", Engine, "partial", "skipped", "not a ground-truth case (malformed JSON or no id)", []));
+                continue;
+            }
+
+            // A stacked table (torchtune's README) lists techniques that stay on in the rows below them.
+            var stacked = c.Text("notes").Contains(StackedNote, StringComparison.Ordinal);
+            stackedChunkedLoss = stacked && (stackedChunkedLoss || c.Text("task").Contains("chunked cross entropy", StringComparison.OrdinalIgnoreCase));
+            results.Add(Validate(c, stacked, stackedChunkedLoss));
+        }
+
+        return new ValidationReport(results.ToImmutable());
+    }
+
+    private static string GroupOf(TrainingCase c)
+    {
+        var kind = c.Text("kind");
+        if (kind.Contains("estimate", StringComparison.OrdinalIgnoreCase))
+        {
+            return "estimate";
+        }
+
+        if (kind.Contains("capacity", StringComparison.OrdinalIgnoreCase))
+        {
+            return "capacity";
+        }
+
+        var loraNote = c.LoraText("note");
+        return kind == "measured" && !c.Text("gpu").Contains("emulated", StringComparison.Ordinal)
+            && !(loraNote.Contains("not verified", StringComparison.Ordinal) || loraNote.Contains("not retrieved", StringComparison.Ordinal))
+            ? "main"
+            : "partial";
+    }
+
+    private static CaseResult Validate(TrainingCase c, bool stacked, bool stackedChunkedLoss)
+    {
+        var group = GroupOf(c);
+        CaseResult Skip(string reason) => new(c.Id, Engine, group, "skipped", reason, []);
+        var notes = new List<string>();
+
+        if (c.Text("task").StartsWith("CUDA context only", StringComparison.Ordinal) && c.Peak() is { } context)
+        {
+            // No model at all: the measurement is the CUDA context alone, against llmem's PyTorch constant.
+            return new CaseResult(c.Id, Engine, group, "estimated", null,
+                [new Comparison("cuda_context", (long)context.Bytes, CudaContextFormulas.PyTorch.Bytes, context.HalfUnit, "nvidia-smi")]);
+        }
+
+        var task = c.Text("task");
+        var quantization = c.Text("base_quantization");
+        var method = quantization.Length > 0 || task.Contains("QLoRA", StringComparison.Ordinal) ? TrainingMethod.Qlora
+            : c.Lora is not null || task.Contains("LoRA", StringComparison.Ordinal) ? TrainingMethod.Lora
+            : TrainingMethod.Full;
+        if (method == TrainingMethod.Qlora && (c.Text("precision") is "8-bit" or "2-bit" || quantization.Contains("8-bit", StringComparison.Ordinal)))
+        {
+            return Skip($"a {c.Text("precision")} quantised base: llmem's QLoRA is the NF4 base of the QLoRA paper");
+        }
+
+        ModelSpec model;
+        if (group == "estimate")
+        {
+            if (method != TrainingMethod.Full)
+            {
+                return Skip("a LoRA or QLoRA estimate needs an architecture; this table is for generic parameter counts");
+            }
+
+            model = ModelResolver.Resolve(c.Text("params"));
+        }
+        else
+        {
+            var (catalog, modelNote) = CaseModels.Catalog(c.Text("model"));
+            if (catalog?.Shape is null)
+            {
+                return Skip($"model '{c.Text("model")}' is not in the catalog");
+            }
+
+            model = catalog;
+            if (modelNote is not null)
+            {
+                notes.Add(modelNote);
+            }
+        }
+
+        var gpus = (int)(c.Long("num_gpus") ?? 1);
+        var parallelism = c.Text("parallelism");
+        var zero = parallelism.Contains("ZeRO-1", StringComparison.Ordinal) ? 1
+            : parallelism.Contains("ZeRO-2", StringComparison.Ordinal) ? 2
+            : parallelism.Contains("ZeRO-3", StringComparison.Ordinal) || parallelism.Contains("FSDP", StringComparison.Ordinal) ? 3
+            : 0;
+        Parallelism.TryCreate(null, null, gpus, null, out var parallel, out _);
+        var offload = c.Bool("cpu_offload") == true;
+        var offloadAll = offload && (parallelism.Contains("offload optimizer+params", StringComparison.Ordinal) || c.Text("optimizer").Contains("CPU offload", StringComparison.Ordinal));
+        var optimizerText = c.Text("optimizer");
+        var torchtune = c.Text("framework").StartsWith("torchtune", StringComparison.Ordinal);
+        var optimizerInBackward = optimizerText.Contains("optimizer_in_bwd", StringComparison.Ordinal) && !optimizerText.Contains("no optimizer_in_bwd", StringComparison.Ordinal);
+        var request = new TrainingRequest(
+            model,
+            Method: method,
+            Precision: Precision(c, method, notes),
+            Optimizer: optimizerText.Contains("8bit", StringComparison.OrdinalIgnoreCase) ? Optimizer.AdamW8Bit
+                : optimizerText.Contains("Adafactor", StringComparison.OrdinalIgnoreCase) ? Optimizer.Adafactor
+                : Optimizer.AdamW,
+            SequenceTokens: c.Long("seq_len"),
+            Batch: c.Long("per_device_batch_size"),
+            Parallelism: parallel,
+            Rank: int.TryParse(c.LoraText("rank"), out var rank) ? rank : null,
+            Targets: Targets(c, method),
+            Zero: gpus > 1 ? zero : 0,
+            OffloadOptimizer: offloadAll,
+            OffloadParameters: offloadAll && zero == 3,
+            Checkpointing: c.Bool("gradient_checkpointing") == true || (torchtune && c.Bool("gradient_checkpointing") is null) ? Checkpointing.Full : Checkpointing.None,
+            Attention: Attention(c, model),
+            Loss: stacked ? (stackedChunkedLoss ? LossImplementation.Chunked : LossImplementation.Standard)
+                : torchtune ? LossImplementation.Chunked : LossImplementation.Standard,
+            GradientAccumulation: (int?)c.Long("gradient_accumulation_steps"),
+            OffloadActivations: c.Text("cpu_offload").Contains("activations", StringComparison.Ordinal),
+            // ModelShape carries no dropout: BERT's config.json hidden_dropout_prob and attention_probs_dropout_prob are 0.1.
+            Dropout: model.Shape?.Architecture == "bert" ? 0.1 : null,
+            OptimizerInBackward: optimizerInBackward,
+            Compiled: c.Bool("torch_compile") == true,
+            LanguageModelHead: !(c.Text("model").Contains("tagging heads", StringComparison.Ordinal) || c.Text("model").Contains("SequenceClassification", StringComparison.Ordinal)));
+        if (!stacked && torchtune)
+        {
+            notes.Add("torchtune recipes' default loss (CEWithChunkedOutputLoss) assumed");
+        }
+
+        if (model.Shape?.Architecture == "bert")
+        {
+            notes.Add("BERT's hidden and attention dropout 0.1 (config.json)");
+        }
+
+        if (c.Bool("gradient_checkpointing") is null && group != "estimate")
+        {
+            notes.Add(torchtune ? "checkpointing not recorded: torchtune recipes' default enable_activation_checkpointing: True assumed" : "checkpointing not recorded: none assumed");
+        }
+
+        var methodName = method == TrainingMethod.Full && request.Zero > 0 ? "zero" : method.ToString().ToLowerInvariant();
+        if (group == "capacity")
+        {
+            return Capacity(c, request, methodName, notes);
+        }
+
+        if (group != "estimate" && (request.Batch is null || request.SequenceTokens is null))
+        {
+            return Skip("batch size or sequence length not recorded");
+        }
+
+        if (c.Bool("packed") == false)
+        {
+            return Skip("unpacked: every batch is padded to its longest sample, whose length the source does not record");
+        }
+
+        if (c.Peak() is not { } peak)
+        {
+            return Skip("no per-GPU peak in bytes recorded (" + c.Text("metric") + ")");
+        }
+
+        Estimate estimate;
+        try
+        {
+            estimate = TrainingEstimator.Estimate(request);
+        }
+        catch (Exception e) when (e is EstimateException or OverflowException)
+        {
+            return Skip($"cannot be estimated: {e.Message}");
+        }
+
+        var metric = Metric(c, peak.Field);
+        var estimated = estimate.Devices[0].Total;
+        if (metric == "nvidia-smi")
+        {
+            estimated += CudaContextFormulas.PyTorch;
+            notes.Add("nvidia-smi: the CUDA context added; the caching allocator's slack is not modelled");
+        }
+
+        return new CaseResult(c.Id, Engine, group, "estimated", notes.Count == 0 ? null : string.Join("; ", notes),
+            [new Comparison($"peak ({methodName})", (long)Math.Round(peak.Bytes), estimated.Bytes, peak.HalfUnit, metric, methodName)]);
+    }
+
+    /// <summary>
+    /// "Largest context that fits": the longest sequence whose estimate (with the CUDA context) fits the card, against the
+    /// longest the source trained. Only the Hugging Face + flash-attention column is the stack llmem models (Unsloth's own
+    /// kernels and offloaded checkpointing are not), with Transformers' gradient checkpointing.
+    /// </summary>
+    private static CaseResult Capacity(TrainingCase c, TrainingRequest request, string methodName, List<string> notes)
+    {
+        var group = "capacity";
+        if (c.GpuGigabytes is not { } gb)
+        {
+            return new CaseResult(c.Id, Engine, group, "skipped", "the GPU's memory is not recorded", []);
+        }
+
+        if (c.MeasuredFlag("hf_oom") || c.Number("max_context_hf_fa2") is not { } measured)
+        {
+            return new CaseResult(c.Id, Engine, group, "skipped", "Hugging Face + FA2 ran out of memory at every length: no limit to compare (Unsloth's own kernels are not modelled)", []);
+        }
+
+        var capacity = new DeviceCapacity(c.Text("gpu"), ByteSize.FromBytes(gb << 30), "the case's card");
+        var sized = request with { Capacity = capacity, Checkpointing = Checkpointing.Full, Attention = AttentionImplementation.Flash };
+        bool Fits(long tokens)
+        {
+            try
+            {
+                return TrainingEstimator.Estimate(sized with { SequenceTokens = tokens }).Devices[0].Fits == true;
+            }
+            catch (OverflowException)
+            {
+                return false;
+            }
+        }
+
+        long low = 0, high = 1L << 22;
+        while (high - low > 1)
+        {
+            var mid = (low + high) / 2;
+            (low, high) = Fits(mid) ? (mid, high) : (low, mid);
+        }
+
+        notes.Add("Hugging Face + FA2 column, gradient checkpointing assumed; Unsloth's own column is not modelled");
+        return new CaseResult(c.Id, Engine, group, "estimated", string.Join("; ", notes),
+            [new Comparison($"max_seq_tokens ({methodName})", (long)measured.Value, low, 0.5, "capacity", methodName)]);
+    }
+
+    private static string Metric(TrainingCase c, string field)
+    {
+        var text = c.Text("metric");
+        return field switch
+        {
+            "estimated_gb" => "estimate",
+            "max_mem_allocated_gb" => "allocated",
+            "peak_memory_active_gib" => "active",
+            _ when text.Contains("nvidia-smi", StringComparison.OrdinalIgnoreCase) || text.Contains("screenshot", StringComparison.OrdinalIgnoreCase) => "nvidia-smi",
+            _ when text.Contains("reserved", StringComparison.OrdinalIgnoreCase) => "reserved",
+            _ => "allocated",
+        };
+    }
+
+    /// <summary>
+    /// The run's precision: torchtune and a "16-bit" pure run keep bf16 weights without a master copy; AMP ("mixed",
+    /// "32-bit" weights with bf16/fp16 compute) keeps fp32 master weights; fp32 is fp32.
+    /// </summary>
+    private static TrainingPrecision Precision(TrainingCase c, TrainingMethod method, List<string> notes)
+    {
+        var text = c.Text("precision").ToLowerInvariant();
+        if (text.Length == 0)
+        {
+            notes.Add("precision not recorded: mixed bf16 assumed");
+            return TrainingPrecision.MixedBf16;
+        }
+
+        return text switch
+        {
+            _ when text.StartsWith("fp32", StringComparison.Ordinal) => TrainingPrecision.Fp32,
+            _ when text.StartsWith("fp16 mixed", StringComparison.Ordinal) => TrainingPrecision.MixedFp16,
+            "32-bit" => TrainingPrecision.MixedBf16,
+            "16-bit" => TrainingPrecision.Bf16,
+            _ when c.Text("framework").StartsWith("torchtune", StringComparison.Ordinal) => TrainingPrecision.Bf16,
+            _ when method != TrainingMethod.Full => TrainingPrecision.Bf16,
+            _ => TrainingPrecision.MixedBf16,
+        };
+    }
+
+    /// <summary>LoRA targets: "all-linear" / "all linear (…)" is every linear layer; torchtune's output_proj is o_proj and "mlp" its three projections.</summary>
+    private static ImmutableArray<string>? Targets(TrainingCase c, TrainingMethod method)
+    {
+        if (method == TrainingMethod.Full)
+        {
+            return null;
+        }
+
+        var text = c.LoraText("targets");
+        if (text.Length == 0 || text.StartsWith("all", StringComparison.OrdinalIgnoreCase))
+        {
+            // Recipes whose targets the case does not give: torchtune's and PEFT/TRL all-linear runs adapt every linear layer.
+            return LoraAdapters.KnownModules;
+        }
+
+        return [.. text.Split(',').SelectMany(t => t.Trim() switch
+        {
+            "output_proj" => ["o_proj"],
+            "mlp" => new[] { "gate_proj", "up_proj", "down_proj" },
+            var name => [name],
+        })];
+    }
+
+    /// <summary>flash_attention true → flash; false → eager; not recorded → SDPA, except BERT (eager before Transformers 4.41's SDPA path).</summary>
+    private static AttentionImplementation Attention(TrainingCase c, ModelSpec model) => c.Bool("flash_attention") switch
+    {
+        true => AttentionImplementation.Flash,
+        false => AttentionImplementation.Eager,
+        _ => model.Shape?.Architecture == "bert" ? AttentionImplementation.Eager : AttentionImplementation.Sdpa,
+    };
+}

@@ -1,0 +1,273 @@
+using System.Collections.Immutable;
+using LlmMem.Estimates;
+using LlmMem.Inference;
+using LlmMem.Models;
+using LlmMem.Training;
+using LlmMem.Units;
+
+namespace LlmMem.Formulas;
+
+/// <summary>
+/// What autograd keeps of one layer for the backward pass, per token, in bytes — listed tensor by tensor and split the
+/// way Korthikanti et al. 2022 ("Reducing Activation Recomputation in Large Transformer Models", §4) split it:
+/// <paramref name="Replicated"/> (norm inputs, the inputs of the first linear of each block, dropout masks: kept whole
+/// on every tensor-parallel rank), <paramref name="Parallel"/> (inside attention and the MLP: divided by TP) and
+/// <paramref name="ScoresPerToken"/> (eager attention's score matrices: this many bytes per token per context token).
+/// </summary>
+public sealed record LayerActivations(long Replicated, long Parallel, long ScoresPerToken, ImmutableArray<(string Tensor, long Bytes)> Listing)
+{
+    /// <summary>Bytes per token for a context of <paramref name="tokens"/>, with tensor parallelism <paramref name="tp"/>.</summary>
+    /// <remarks>Korthikanti Table 2: TP keeps the replicated part whole (sbh(10 + 24/t + 5as/(ht))); sequence parallelism divides it too (sbh(34 + 5as/h)/t).</remarks>
+    public long PerToken(long tokens, int tp = 1, bool sequenceParallel = false, bool keepScores = true)
+    {
+        var scores = keepScores ? checked(ScoresPerToken * tokens) : 0;
+        return sequenceParallel
+            ? CeilDiv(checked(Replicated + Parallel + scores), tp)
+            : checked(Replicated + CeilDiv(checked(Parallel + scores), tp));
+    }
+
+    private static long CeilDiv(long a, long b) => (a + b - 1) / b;
+}
+
+/// <summary>Activations of training: what the forward pass leaves for the backward pass, and the loss over the vocabulary.</summary>
+public static class ActivationFormulas
+{
+    /// <summary>
+    /// Families whose eager attention takes the softmax in the compute dtype; the others upcast it to fp32
+    /// (transformers models/llama/modeling_llama.py eager_attention_forward: softmax(dtype=torch.float32).to(query.dtype);
+    /// models/gpt2/modeling_gpt2.py and models/bert/modeling_bert.py: softmax in the input dtype).
+    /// </summary>
+    private static readonly ImmutableHashSet<string> SoftmaxInComputeDtype = ["gpt2", "bert"];
+
+    /// <summary>
+    /// Korthikanti et al. 2022, Table 2, for a GPT layer (LayerNorm, 4h GeLU MLP, dropout, materialised scores), in bytes:
+    /// sbh(34 + 5as/h) without parallelism; sbh(10 + 24/t + 5as/(ht)) with tensor parallelism t; sbh(34 + 5as/h)/t with
+    /// sequence parallelism too; selective recomputation drops the 5as/h term; full recomputation keeps 2sbh (the input).
+    /// Example: GPT-3 175B (s 2048, h 12,288, a 96), b 1: 2,868,903,936 B per layer.
+    /// </summary>
+    public static ByteSize Korthikanti(long s, long b, long h, long a, int t = 1, bool sequenceParallel = false, Checkpointing checkpointing = Checkpointing.None)
+    {
+        long sbh = checked(s * b * h);
+        if (checkpointing == Checkpointing.Full)
+        {
+            return ByteSize.FromBytes(sequenceParallel ? checked(2 * sbh) / t : checked(2 * sbh));
+        }
+
+        // 5as/h · sbh = 5 a s² b.
+        long scores = checkpointing == Checkpointing.Selective ? 0 : checked(5 * a * s * s * b);
+        long bytes = sequenceParallel
+            ? checked(34 * sbh + scores) / t
+            : checked(10 * sbh + 24 * sbh / t + scores / t);
+        return ByteSize.FromBytes(bytes);
+    }
+
+    /// <summary>
+    /// The tensors autograd saves in one layer, per token, listed from the modules' forward code:
+    /// <list type="bullet">
+    /// <item>each norm: RMSNorm (modeling_llama.py LlamaRMSNorm) saves its fp32 upcast input (4h) and the normalised
+    /// value before the weight (d·h); LayerNorm (torch.nn.functional.layer_norm) its input (d·h);</item>
+    /// <item>the input of each linear layer whose weight is trained (one shared copy for q/k/v, one for gate/up), and
+    /// nothing for a frozen linear (autograd saves mm's input only when the weight needs a gradient) — LoRA keeps the
+    /// inputs of its adapted modules only;</item>
+    /// <item>attention: q and k after rotary, v; SDPA and eager repeat K/V to every query head first (repeat_kv;
+    /// integrations/sdpa_attention.py skips it only without an attention mask on torch ≥ 2.5, so a padded batch repeats),
+    /// flash-attn 2 does not; flash and SDPA keep their output and the fp32 log-sum-exp (4 B per head); SDPA's output is
+    /// then copied by transpose().contiguous() for o_proj; eager keeps the softmax (fp32 in most families) and the
+    /// probabilities cast back to the compute dtype (or the dropout mask and output), heads × s per token;</item>
+    /// <item>the MLP: gated (SwiGLU) keeps the gate output (SiLU's input), the SiLU output and the up output (the
+    /// product's operands) and the product (down's input); plain (GeLU) the activation's input and output;</item>
+    /// <item>dropout &gt; 0: a 1-byte mask after attention and after the MLP, and in the scores.</item>
+    /// </list>
+    /// Per-token scalars (RMSNorm's rsqrt, LayerNorm's mean and rstd) are left out, as Korthikanti leaves them out.
+    /// With a GPT layer (LayerNorm, 4h GeLU MLP, eager, fp16, dropout) this listing is Korthikanti's 34h + 5as.
+    /// Example: a Llama-3.1-8B layer, bf16, SDPA, no dropout: 221,312 B per token (see the tests for the sum).
+    /// </summary>
+    /// <param name="bytes">Bytes of the compute dtype (2 for bf16/fp16, 4 for fp32).</param>
+    /// <param name="adapterTargets">LoRA's target modules (frozen base), or null when every weight is trained.</param>
+    /// <param name="compiled">torch.compile: AOTAutograd's min-cut partitioner (torch/_functorch/partitioners.py
+    /// min_cut_rematerialization_partition) recomputes RMSNorm's fp32 upcast from its input, so a norm saves its input (d·h) only.</param>
+    public static LayerActivations Layer(ModelShape shape, LayerShape layer, int bytes, AttentionImplementation attention, bool dropout,
+        ImmutableArray<string>? adapterTargets = null, bool compiled = false)
+    {
+        long d = bytes, h = shape.HiddenSize;
+        var a = layer.Attention;
+        bool Kept(params string[] modules) => adapterTargets is not { } t || modules.Any(t.Contains);
+        var listing = ImmutableArray.CreateBuilder<(string, long)>();
+        long replicated = 0, parallel = 0;
+        void R(string name, long value)
+        {
+            if (value > 0)
+            {
+                listing.Add((name, value));
+                replicated += value;
+            }
+        }
+
+        void P(string name, long value)
+        {
+            if (value > 0)
+            {
+                listing.Add((name, value));
+                parallel += value;
+            }
+        }
+
+        var rms = shape.Norm == NormShape.RmsNorm && !compiled;
+        R($"{layer.Norms} norm{(layer.Norms == 1 ? "" : "s")} ({(rms ? "fp32 input + normalised" : "input")})", layer.Norms * (rms ? 4 * h + d * h : d * h));
+        R("q/k/v input", Kept("q_proj", "k_proj", "v_proj", "q_a_proj", "kv_a_proj_with_mqa") ? d * h : 0);
+        long q = (long)a.Heads * a.HeadDim, kv = (long)a.KvHeads * a.HeadDim, vv = (long)a.KvHeads * a.ValueHeadDim, o = (long)a.Heads * a.ValueHeadDim;
+        if (a.Latent is { } m)
+        {
+            // MLA (transformers deepseek_v3): per-head q and k of nope + rope dims, v of v dim, no K/V sharing.
+            q = (long)a.Heads * (m.NopeHeadDim + m.RopeHeadDim);
+            kv = q;
+            vv = o = (long)a.Heads * m.ValueHeadDim;
+            P("latent down-projections", d * (m.KvRank + m.RopeHeadDim + (m.QueryRank ?? 0)));
+        }
+
+        var repeated = attention != AttentionImplementation.Flash;
+        P("q", d * q);
+        P(repeated && a.Latent is null ? "k, v repeated to every head" : "k, v", d * (repeated && a.Latent is null ? q + o : kv + vv));
+        if (a.QkNorm != QkNorm.None)
+        {
+            P("q/k norms", (4 + d) * (q + kv));
+        }
+
+        long scores = 0;
+        switch (attention)
+        {
+            case AttentionImplementation.Eager:
+                var upcast = !SoftmaxInComputeDtype.Contains(shape.Architecture);
+                scores = a.Heads * ((upcast ? 4 : d) + (dropout ? 1 + d : upcast && d != 4 ? d : 0));
+                listing.Add(($"scores: softmax{(upcast ? " (fp32)" : "")}{(dropout ? " + dropout mask and output" : upcast && d != 4 ? " + probabilities" : "")} × s", scores));
+                P("o_proj input", Kept("o_proj") ? d * o : 0);
+                break;
+            case AttentionImplementation.Sdpa:
+                P("attention output + log-sum-exp (fp32)", d * o + 4L * a.Heads);
+                P("o_proj input (contiguous copy)", Kept("o_proj") ? d * o : 0);
+                break;
+            default:
+                P("attention output (= o_proj input) + log-sum-exp (fp32)", d * o + 4L * a.Heads);
+                break;
+        }
+
+        R("dropout masks", dropout ? 2 * h : 0);
+        R("MLP input", Kept("gate_proj", "up_proj") ? d * h : 0);
+        long Mlp(long width) => layer.Mlp.Gated
+            ? d * width * 3 + (Kept("down_proj") ? d * width : 0)
+            : d * width + (Kept("down_proj") ? d * width : 0);
+        if (layer.Mlp.Moe is { } moe)
+        {
+            // Each routed token is copied to its experts; the router's softmax is fp32 (transformers mixtral/qwen3_moe).
+            P($"router (fp32) + {moe.ActiveExperts} experts' inputs and MLPs", 4L * moe.Experts + moe.ActiveExperts * (d * h + Mlp(moe.ExpertIntermediateSize))
+                + (moe.SharedIntermediateSize > 0 ? Mlp(moe.SharedIntermediateSize) : 0));
+        }
+        else
+        {
+            P(layer.Mlp.Gated ? "MLP gate, activation, up, product" : "MLP activation input and output", Mlp(layer.Mlp.IntermediateSize));
+        }
+
+        return new LayerActivations(replicated, parallel, scores, listing.ToImmutable());
+    }
+
+    /// <summary>The layer of a model that keeps the most (the first of the widest).</summary>
+    public static (LayerShape Layer, LayerActivations Activations) Widest(ModelShape shape, long tokens, int bytes, AttentionImplementation attention, bool dropout,
+        ImmutableArray<string>? adapterTargets, int tp, bool sequenceParallel, bool compiled = false)
+    {
+        return shape.Layers.Select(l => (l, Layer(shape, l, bytes, attention, dropout, adapterTargets, compiled)))
+            .MaxBy(x => x.Item2.PerToken(tokens, tp, sequenceParallel));
+    }
+
+    /// <summary>
+    /// The layers' saved tensors for the whole micro-batch: Σ layers b × s × bytes per token (<see cref="Layer"/>), times the
+    /// micro-batches a pipeline stage holds in flight (1F1B: the first stage holds p micro-batches of its L/p layers,
+    /// Narayanan et al. 2021 §2.2; Korthikanti §4.2.3).
+    /// </summary>
+    public static Term Layers(ModelShape shape, IReadOnlyList<LayerShape> layers, long batch, long tokens, int bytes, AttentionImplementation attention, bool dropout,
+        ImmutableArray<string>? adapterTargets, int tp, bool sequenceParallel, bool keepScores, long inFlight, string label, bool compiled = false)
+    {
+        var total = ByteSize.Zero;
+        foreach (var layer in layers)
+        {
+            total += ByteSize.FromBytes(checked(batch * tokens * Layer(shape, layer, bytes, attention, dropout, adapterTargets, compiled).PerToken(tokens, tp, sequenceParallel, keepScores)));
+        }
+
+        total *= inFlight;
+        var first = Layer(shape, layers[0], bytes, attention, dropout, adapterTargets, compiled);
+        return new Term(TermId.Activations, label, total,
+            "tensors autograd saves per layer, listed from transformers modeling_llama.py and torch's saved variables; Korthikanti et al. 2022 §4",
+            () => $"{(inFlight > 1 ? $"{inFlight} micro-batches × " : "")}{layers.Count} layers × {FormulaText.Count(batch)} × {FormulaText.Count(tokens)} tokens × "
+                + $"{FormulaText.Count(first.PerToken(tokens, tp, sequenceParallel, keepScores))} B per token ({Describe(first, tp, sequenceParallel, keepScores)})");
+    }
+
+    /// <summary>
+    /// The interleaved 1F1B schedule (Narayanan et al. 2021 §2.2; Korthikanti et al. 2022 §4.2.3) holds more on the first
+    /// stage: its activations × (1 + (p − 1)/(p·v)) for v model chunks per GPU (Megatron
+    /// megatron/training/theoretical_memory_usage.py, interleaved_schedule_memory_penalty).
+    /// Example: p 4, v 2: × 11/8.
+    /// </summary>
+    public static Term Interleaved(Term activations, int pipeline, int virtualStages)
+    {
+        long den = (long)pipeline * virtualStages, num = den + pipeline - 1;
+        return new Term(activations.Id, $"{activations.Label}, interleaved × {num}/{den}", (activations.Bytes * num).DivideCeiling(den),
+            activations.Source + "; interleaved schedule penalty 1 + (p − 1)/(p·v) (Korthikanti §4.2.3)",
+            () => $"({activations.Formula}) × (1 + ({pipeline} − 1) / ({pipeline} × {virtualStages}))");
+    }
+
+    /// <summary>
+    /// Full checkpointing keeps each layer's input (d·h per token, Korthikanti §4.1: 2sbh per layer), divided by TP only
+    /// under sequence parallelism (torch/utils/checkpoint.py saves the inputs of the checkpointed function).
+    /// </summary>
+    public static Term CheckpointedInputs(ModelShape shape, long layers, long batch, long tokens, int bytes, int tp, bool sequenceParallel, long inFlight, string label)
+    {
+        var perToken = sequenceParallel ? (bytes * shape.HiddenSize + tp - 1) / tp : bytes * shape.HiddenSize;
+        var total = ByteSize.FromBytes(checked(inFlight * layers * batch * tokens * perToken));
+        return new Term(TermId.ActivationCheckpoints, label, total,
+            "torch/utils/checkpoint.py keeps each checkpointed layer's input; Korthikanti et al. 2022 §4.1 (2sbh per layer)",
+            () => $"{(inFlight > 1 ? $"{inFlight} micro-batches × " : "")}{layers} layers × {FormulaText.Count(batch)} × {FormulaText.Count(tokens)} tokens × {bytes} B × {FormulaText.Count(shape.HiddenSize)} hidden{(sequenceParallel && tp > 1 ? $" / {tp} (sequence parallel)" : "")}");
+    }
+
+    /// <summary>
+    /// The LM head and the loss, at the start of the backward pass. Standard (transformers loss_utils.py ForCausalLMLoss:
+    /// logits.float(), then cross_entropy = log_softmax + nll_loss): log_softmax keeps its fp32 output, and its backward
+    /// holds that output, the incoming gradient and its own result at once: 3 × 4 B per vocabulary entry, more than the
+    /// forward's compute-dtype logits + fp32 copy + log-softmax (d + 8 B). Chunked (torchtune CEWithChunkedOutputLoss):
+    /// the compute-dtype logits stay whole, each chunk is upcast and its log-softmax output kept: d + 4 + 4/chunks B.
+    /// Plus the final norm and the LM head's input. Megatron's vocabulary-parallel cross-entropy divides the vocabulary
+    /// by TP (megatron/core/tensor_parallel/cross_entropy.py).
+    /// Compiled chunked loss (torchtune compiles its loss): the log-softmax is recomputed in the backward, so only the
+    /// compute-dtype logits stay, with one chunk's fp32 logits and gradient: d + 2 × 4/chunks B.
+    /// Example: Llama-3.2-3B (vocab 128,256), b 2 × 4,096 tokens, standard: 8,192 × 128,256 × 12 B = 12.6 GB.
+    /// </summary>
+    public static Term Loss(ModelShape shape, long batch, long tokens, int bytes, LossImplementation loss, int tp, bool compiled = false)
+    {
+        long v = (shape.VocabSize + tp - 1) / tp, h = shape.HiddenSize;
+        var rms = shape.Norm == NormShape.RmsNorm && !compiled;
+        long head = shape.FinalNorms * (rms ? 4 * h + bytes * h : bytes * h) + bytes * h;
+        var chunks = ActivationOptions.LossChunks;
+        long perToken = loss == LossImplementation.Standard
+            ? checked(Math.Max(12 * v, (bytes == 4 ? 4 : bytes + 4) * v + 4 * v))
+            : compiled
+                ? checked(bytes * v + 2 * 4 * v / chunks)
+                : checked(bytes * v + 4 * v + 4 * v / chunks);
+        var total = ByteSize.FromBytes(checked(batch * tokens * (perToken + head)));
+        var what = loss == LossImplementation.Standard
+            ? "3 × 4 B (fp32 log-softmax output, its gradient and the logits' gradient)"
+            : compiled
+                ? $"({bytes} + 2 × 4/{chunks}) B (compute-dtype logits, one chunk's fp32 logits and gradient; compiled)"
+                : $"({bytes} + 4 + 4/{chunks}) B (compute-dtype logits, fp32 log-softmax of every chunk, one chunk's upcast)";
+        return new Term(TermId.Logits, $"Logits and loss ({(loss == LossImplementation.Standard ? "fp32 cross-entropy" : "chunked cross-entropy")})", total,
+            loss == LossImplementation.Standard
+                ? "transformers loss_utils.py ForCausalLMLoss (logits.float(), cross_entropy); torch log_softmax backward"
+                : "torchtune modules/loss/ce_chunked_output_loss.py (8 chunks)",
+            () => $"{FormulaText.Count(batch)} × {FormulaText.Count(tokens)} tokens × ({FormulaText.Count(v)} vocab{(tp > 1 ? $" (/ {tp})" : "")} × {what} + {FormulaText.Count(head)} B final norm and head input)");
+    }
+
+    private static string Describe(LayerActivations layer, int tp, bool sequenceParallel, bool keepScores)
+    {
+        var parts = layer.Listing.Where(x => keepScores || !x.Tensor.StartsWith("scores", StringComparison.Ordinal))
+            .Select(x => $"{x.Tensor} {FormulaText.Count(x.Bytes)}");
+        var division = tp == 1 ? "" : sequenceParallel ? $"; all / {tp} (sequence parallel)" : $"; inside attention and MLP / {tp} (tensor parallel)";
+        return string.Join(" + ", parts) + division;
+    }
+}

@@ -1,0 +1,65 @@
+using System.Collections.Immutable;
+using LlmMem.Estimates;
+using LlmMem.Formulas;
+using LlmMem.Hardware;
+using LlmMem.Inference;
+using LlmMem.Models;
+
+namespace LlmMem.Training;
+
+/// <summary>The activation and loss terms of one training step on one GPU, and what activation offloading moves to the host.</summary>
+internal static class TrainingActivations
+{
+    public static (ImmutableArray<Term> Gpu, ImmutableArray<Term> Host) Terms(TrainingRequest request, ModelShape shape, TrainingMethod method, TrainingPrecision precision,
+        Parallelism parallel, long batch, long tokens)
+    {
+        var bytes = precision.Weights.BytesPerBlock;
+        var attention = request.Attention ?? AttentionImplementation.Sdpa;
+        var checkpointing = request.Checkpointing ?? Checkpointing.None;
+        var dropout = (request.Dropout ?? 0) > 0;
+        ImmutableArray<string>? targets = method == TrainingMethod.Full ? null : request.Targets ?? LoraAdapters.DefaultTargets;
+        int tp = parallel.TensorParallel, pp = parallel.PipelineParallel;
+        var sp = request.SequenceParallel && tp > 1;
+        var stageLayers = shape.Layers.Take((shape.LayerCount + pp - 1) / pp).ToList();
+        long inFlight = pp > 1 ? Math.Min(request.MicroBatches ?? pp, pp) : 1;
+        var name = ActivationOptions.Name(attention);
+        var compiled = request.Compiled;
+        var widest = ActivationFormulas.Widest(shape, tokens, bytes, attention, dropout, targets, tp, sp, compiled).Layer;
+        Term OneLayer(string label) => ActivationFormulas.Layers(shape, [widest], batch, tokens, bytes, attention, dropout, targets, tp, sp, keepScores: true, inFlight: 1, label, compiled);
+
+        Term Interleave(Term t) => pp > 1 && request.VirtualStages is > 1 and var v ? ActivationFormulas.Interleaved(t, pp, v) : t;
+        var gpu = ImmutableArray.CreateBuilder<Term>();
+        var host = ImmutableArray.CreateBuilder<Term>();
+        if (checkpointing == Checkpointing.Full)
+        {
+            var inputs = ActivationFormulas.CheckpointedInputs(shape, stageLayers.Count, batch, tokens, bytes, tp, sp, inFlight,
+                $"Checkpointed layer inputs ({stageLayers.Count} layers{(request.OffloadActivations ? ", offloaded" : "")})");
+            (request.OffloadActivations ? host : gpu).Add(Interleave(inputs));
+            gpu.Add(OneLayer($"Activations (one layer recomputed, {name})"));
+        }
+        else
+        {
+            var label = $"Activations ({stageLayers.Count} layers, {name}{(checkpointing == Checkpointing.Selective ? ", selective recomputation" : "")}{(request.OffloadActivations ? ", offloaded" : "")})";
+            var all = ActivationFormulas.Layers(shape, stageLayers, batch, tokens, bytes, attention, dropout, targets, tp, sp,
+                keepScores: checkpointing != Checkpointing.Selective, inFlight, label, compiled);
+            all = Interleave(all);
+            if (request.OffloadActivations)
+            {
+                // torchtune training/_activation_offloading.py: saved tensors go to the host; the layer being computed stays.
+                host.Add(all);
+                gpu.Add(OneLayer($"Activations (the layer being computed, {name})"));
+            }
+            else
+            {
+                gpu.Add(all);
+            }
+        }
+
+        if (request.LanguageModelHead)
+        {
+            gpu.Add(ActivationFormulas.Loss(shape, batch, tokens, bytes, request.Loss ?? LossImplementation.Standard, tp, compiled));
+        }
+
+        return (gpu.ToImmutable(), host.ToImmutable());
+    }
+}

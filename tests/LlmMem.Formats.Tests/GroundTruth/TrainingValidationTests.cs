@@ -1,0 +1,74 @@
+using LlmMem.Formats.Validation;
+
+namespace LlmMem.Formats.Tests.GroundTruth;
+
+/// <summary>
+/// Training estimates against the published runs in data/groundtruth/training.jsonl, each rebuilt by
+/// <see cref="TrainingValidator"/>. The bounds are what llmem achieves today (docs/accuracy.md), not the issue's 10% where
+/// it is missed; a change that makes an estimate worse fails here.
+/// </summary>
+public class TrainingValidationTests
+{
+    private static readonly Lazy<ValidationReport> Report = new(() => TrainingValidator.Run(GroundTruthData.EmbeddedTraining()));
+
+    private static double Median(string group, string term) =>
+        Report.Value.Summary.Single(s => s.Engine == "training" && s.Group == group && s.Term == term).MedianAbsPct;
+
+    private static Comparison Peak(string id) => Report.Value.Cases.Single(c => c.Id == id).Comparisons.Single();
+
+    [Fact]
+    public void EveryCase_IsEstimatedOrSkippedWithAReason()
+    {
+        Assert.Equal(68, Report.Value.Cases.Length);
+        Assert.All(Report.Value.Cases.Where(c => c.Status == "skipped"), c => Assert.False(string.IsNullOrWhiteSpace(c.Reason)));
+        Assert.True(Report.Value.Cases.Count(c => c.Status == "estimated") >= 30);
+    }
+
+    [Fact]
+    public void FullTraining_MeetsTheTenPercentTarget()
+    {
+        Assert.InRange(Median("main", "peak (full)"), 0, 10);
+    }
+
+    [Fact]
+    public void AdapterAndShardedMethods_AreWithinWhatLlmemAchievesToday()
+    {
+        // The issue asks for 10%; LoRA, QLoRA and ZeRO miss it (docs/accuracy.md says why). These are today's medians.
+        Assert.InRange(Median("main", "peak (lora)"), 0, 19);
+        Assert.InRange(Median("main", "peak (qlora)"), 0, 19);
+        Assert.InRange(Median("main", "peak (zero)"), 0, 47);
+        Assert.InRange(Median("capacity", "max_seq_tokens (qlora)"), 0, 48);
+    }
+
+    [Fact]
+    public void TorchtuneStack_OptimizerInBackwardAndOffload_AreWithinOnePercent()
+    {
+        // Llama 3.2 3B, bs 2 × 4,096 packed, compiled, chunked loss, checkpointing, optimizer in backward: 23.1 GiB active.
+        Assert.InRange(Peak("torchtune-l32-3b-opt-in-bwd").AbsPercent, 0, 1);
+        Assert.InRange(Peak("torchtune-l32-3b-act-offload").AbsPercent, 0, 1);
+    }
+
+    [Fact]
+    public void NvidiaSmiCases_AddTheCudaContext_AllocatedOnesDoNot()
+    {
+        Assert.Equal("nvidia-smi", Peak("peft-llama2-70b-lora-dsz3-8xh100").Metric);
+        Assert.Equal("allocated", Peak("fastgector-bs8-1gpu").Metric);
+        Assert.Contains("CUDA context added", Report.Value.Cases.Single(c => c.Id == "peft-llama2-70b-lora-dsz3-8xh100").Reason);
+    }
+
+    [Fact]
+    public void AuthorsEstimates_AreReportedApart()
+    {
+        var estimate = Report.Value.Cases.Single(c => c.Id == "llamafactory-est-full-amp-32bit-7b");
+        Assert.Equal("estimate", estimate.Group);
+        // LLaMA-Factory's 120 GB for 7B against 16 B per parameter of mixed-precision AdamW: 112 GB.
+        Assert.Equal(112_000_000_000L, estimate.Comparisons.Single().EstimatedBytes);
+    }
+
+    [Fact]
+    public void UnpackedRuns_AndMissingModels_AreSkippedWithTheReason()
+    {
+        Assert.Contains("unpacked", Report.Value.Cases.Single(c => c.Id == "torchtune-l32-3b-baseline").Reason);
+        Assert.Contains("not in the catalog", Report.Value.Cases.Single(c => c.Id == "peft-T0_3B-full").Reason);
+    }
+}

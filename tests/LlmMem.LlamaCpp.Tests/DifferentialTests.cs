@@ -1,0 +1,110 @@
+using LLama.Native;
+using LlmMem.DataTypes;
+using LlmMem.Estimates;
+using LlmMem.Formats.Gguf;
+using LlmMem.Formats.Tests.Gguf;
+using LlmMem.Inference;
+using Xunit.Abstractions;
+
+namespace LlmMem.LlamaCpp.Tests;
+
+/// <summary>
+/// llmem's llama.cpp estimates against the real llama.cpp: each test writes a small GGUF, loads it with LLamaSharp
+/// 0.30.0's CPU build of llama.cpp (2026; its log names the fused DeepSeek-V4 and Gated-Delta-Net paths), creates a
+/// context, and compares the buffers llama.cpp logs with llmem's terms for the same file and settings. llama.cpp prints
+/// MiB with two decimals: "exact" is within 0.005 MiB per printed line.
+/// </summary>
+public class DifferentialTests(ITestOutputHelper output)
+{
+    private const double MiB = 1024.0 * 1024;
+
+    public static TheoryData<string, int, int, int, string, string, string, int> Cases => new()
+    {
+        // name, n_ctx, n_ubatch, sequences, flash attention, K type, V type, architecture kind
+        { "llama f16, defaults", 1024, 512, 1, "auto", "f16", "f16", 0 },
+        { "llama q8_0/q4_k, odd context, q8_0 cache, 2 sequences", 3000, 256, 2, "on", "q8_0", "q8_0", 1 },
+        { "llama f16, no flash attention", 2048, 512, 1, "off", "f16", "f16", 0 },
+        { "llama q8_0/q4_k, q4_0 K cache, f16 V", 4096, 1024, 1, "on", "q4_0", "f16", 1 },
+        { "qwen3moe q8_0, 4 sequences", 2048, 512, 4, "on", "f16", "f16", 2 },
+        { "gemma2 sliding window 256, f16", 4096, 512, 1, "on", "f16", "f16", 3 },
+        { "gemma2 sliding window 256, 3 sequences, ubatch 128", 8192, 128, 3, "on", "q8_0", "q8_0", 3 },
+    };
+
+    [Theory]
+    [MemberData(nameof(Cases))]
+    public void Buffers_MatchTheRealLlamaCpp(string name, int context, int ubatch, int sequences, string flash, string k, string v, int kind)
+    {
+        var builder = kind switch
+        {
+            0 => TinyModels.Llama(layers: 3, embd: 512, ff: 1536, heads: 8, kvHeads: 2, vocab: 4096, DataType.Fp16, DataType.Fp16),
+            1 => TinyModels.Llama(layers: 4, embd: 512, ff: 1536, heads: 8, kvHeads: 4, vocab: 4096, DataType.Q4_K, DataType.Q8_0),
+            3 => TinyModels.Gemma2(layers: 4, embd: 512, ff: 1536, heads: 4, kvHeads: 2, vocab: 4096, window: 256, DataType.Fp16),
+            _ => TinyModels.Qwen3Moe(layers: 2, embd: 512, experts: 8, used: 2, expertFf: 256, heads: 8, kvHeads: 2, vocab: 4096, DataType.Q8_0),
+        };
+        var path = Path.Combine(Path.GetTempPath(), $"llmem-diff-{Guid.NewGuid():N}.gguf");
+        File.WriteAllBytes(path, builder.Build().Bytes());
+        try
+        {
+            var log = LlamaCppLog.Load(path, p =>
+            {
+                p.ContextSize = (uint)context;
+                p.BatchSize = (uint)Math.Max(ubatch, 512);
+                p.UBatchSize = (uint)ubatch;
+                p.SeqMax = (uint)sequences;
+                // LLamaSharp: null is llama.cpp's "auto".
+                p.FlashAttention = flash switch
+                {
+                    "on" => true,
+                    "off" => false,
+                    _ => null,
+                };
+                p.SwaFull = false; // llama.h's own default keeps full-size sliding-window caches; llama-cli and llmem default to off
+                p.TypeK = GgmlType(k);
+                p.TypeV = GgmlType(v);
+            });
+
+            var model = GgufModel.Read(path);
+            var estimate = InferenceEstimator.Estimate(new InferenceRequest(model, InferenceEngine.LlamaCpp, ContextTokens: context,
+                LlamaCpp: new LlamaCppSettings(UBatch: ubatch, Sequences: sequences, CacheTypeK: CacheType(k), CacheTypeV: CacheType(v),
+                    FlashAttention: flash != "off", GpuLayers: 0)));
+            var host = estimate.Devices.Single(d => d.Name == "cpu");
+            double Term(TermId id) => host.Terms.Where(t => t.Id == id).Sum(t => t.Bytes.Bytes) / MiB;
+
+            var loggedModel = LlamaCppLog.SumMiB(log, "model");
+            var loggedKv = LlamaCppLog.SumMiB(log, "KV");
+            var loggedOutput = LlamaCppLog.SumMiB(log, "output");
+            var loggedCompute = LlamaCppLog.SumMiB(log, "compute");
+            output.WriteLine($"{name}: model {Term(TermId.Weights):F2}/{loggedModel:F2}, KV {Term(TermId.KvCache):F2}/{loggedKv:F2}, "
+                + $"output {Term(TermId.OutputBuffer):F2}/{loggedOutput:F2}, compute {Term(TermId.ComputeBuffer):F2}/{loggedCompute:F2} MiB (llmem/llama.cpp)");
+
+            Assert.True(loggedModel > 0 && loggedKv > 0, "llama.cpp logged no buffers:\n" + log[^Math.Min(log.Length, 3000)..]);
+            Assert.InRange(Term(TermId.Weights), loggedModel - 0.006, loggedModel + 0.006);
+            Assert.InRange(Term(TermId.KvCache), loggedKv - 0.006, loggedKv + 0.006);
+            Assert.InRange(Term(TermId.OutputBuffer), loggedOutput - 0.006, loggedOutput + 0.006);
+
+            // The compute buffer is a heuristic (attention scores or output logits) that leaves out the feed-forward
+            // intermediates, which dominate in models this small: on these files it is 40–100% of llama.cpp's reservation.
+            Assert.InRange(Term(TermId.ComputeBuffer) / loggedCompute, 0.40, 1.05);
+        }
+        finally
+        {
+            File.Delete(path);
+        }
+    }
+
+    private static GGMLType GgmlType(string name) => name switch
+    {
+        "f16" => GGMLType.GGML_TYPE_F16,
+        "q8_0" => GGMLType.GGML_TYPE_Q8_0,
+        "q4_0" => GGMLType.GGML_TYPE_Q4_0,
+        _ => throw new ArgumentOutOfRangeException(nameof(name)),
+    };
+
+    private static DataType CacheType(string name) => name switch
+    {
+        "f16" => DataType.Fp16,
+        "q8_0" => DataType.Q8_0,
+        "q4_0" => DataType.Q4_0,
+        _ => throw new ArgumentOutOfRangeException(nameof(name)),
+    };
+}
