@@ -112,3 +112,45 @@ public class FitCommandTests
         Assert.Contains("--gpu", error);
     }
 }
+
+/// <summary><c>llmem fit --train</c>: the same questions for a training step, checked with <c>llmem train</c>.</summary>
+public class FitTrainTests
+{
+    private static JsonElement Json(params string[] args)
+    {
+        var (exit, output, error) = CliRunner.Run([.. args, "--format", "json"]);
+        Assert.True(exit is 0 or 3, error);
+        return JsonDocument.Parse(output).RootElement.Clone();
+    }
+
+    private static bool TrainFits(params string[] args) =>
+        Json(["train", .. args]).GetProperty("devices").EnumerateArray().All(d => !d.TryGetProperty("fits", out var f) || f.GetBoolean());
+
+    [Fact]
+    public void MaxSeq_Qlora_OnAnRtx4090_Fits_AndOneTokenMoreDoesNot()
+    {
+        var fit = Json("fit", "llama-3.1-8b", "--train", "--method", "qlora", "--gpu", "rtx-4090", "--max", "seq");
+        var seq = fit.GetProperty("answer").GetProperty("seq").GetInt64();
+        Assert.True(TrainFits("llama-3.1-8b", "--method", "qlora", "--gpu", "rtx-4090", "--seq", $"{seq}"));
+        Assert.False(TrainFits("llama-3.1-8b", "--method", "qlora", "--gpu", "rtx-4090", "--seq", $"{seq + 1}"));
+    }
+
+    [Fact]
+    public void MinGpus_Zero3_Llama70B_WithCheckpointing_IsThePowerOfTwoThatFits()
+    {
+        string[] setting = ["llama-3.1-70b", "--method", "full", "--zero", "3", "--checkpointing", "full", "--gpu", "h100", "--seq", "4096"];
+        var fit = Json(["fit", .. setting, "--train", "--min", "gpus"]);
+        var gpus = fit.GetProperty("answer").GetProperty("gpus").GetInt32();
+        Assert.True(TrainFits([.. setting, "--gpus", $"{gpus}"]));
+        Assert.False(TrainFits([.. setting, "--gpus", $"{gpus / 2}"]));
+    }
+
+    [Fact]
+    public void WithoutCheckpointing_NoGpuCountFits_AndTheActivationsAreNamed()
+    {
+        var (exit, output, _) = CliRunner.Run("fit", "llama-3.1-70b", "--train", "--zero", "3", "--gpu", "h100", "--seq", "4096", "--min", "gpus", "--format", "json");
+        Assert.Equal(3, exit);
+        using var json = JsonDocument.Parse(output);
+        Assert.Equal("activations", json.RootElement.GetProperty("limiting").GetProperty("term").GetString());
+    }
+}

@@ -34,6 +34,20 @@ public class VllmOptionsTests
     }
 
     [Fact]
+    public void Rtx3090_BudgetsFromTheTotalVllmLogged_NotNvidiaSmis()
+    {
+        // vLLM logged a 23.58 GiB total on an RTX 3090 (nvidia-smi: 24,576 MiB): the budget is 0.9 of that.
+        var json = Json("infer", "llama-3.1-8b", "--engine", "vllm", "--gpu", "rtx-3090", "--context", "8192");
+        var terms = json.GetProperty("devices")[0].GetProperty("terms").EnumerateArray().ToList();
+        var inBudget = terms.Where(t => t.GetProperty("id").GetString() != "cuda_context").Sum(t => t.GetProperty("bytes").GetInt64());
+        var budget = (long)Math.Floor(Math.Round(23.58 * (1L << 30)) * 0.9);
+        Assert.InRange(inBudget, budget - 32L * 65_536, budget);
+        Assert.DoesNotContain(json.GetProperty("warnings").EnumerateArray(), w => w.GetProperty("code").GetString() == "runtime_total");
+        var rtx4090 = Json("infer", "llama-3.1-8b", "--engine", "vllm", "--gpu", "rtx-4090", "--context", "8192");
+        Assert.Contains(rtx4090.GetProperty("warnings").EnumerateArray(), w => w.GetProperty("code").GetString() == "runtime_total");
+    }
+
+    [Fact]
     public void Fp8KvCache_DoublesTheTokens()
     {
         long Tokens(params string[] extra) =>

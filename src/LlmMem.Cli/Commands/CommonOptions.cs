@@ -207,7 +207,10 @@ internal sealed class CommonOptions
         return (gpu, memory) switch
         {
             (null, null) => null,
-            ({ } g, null) => new DeviceCapacity(g.Name, g.Usable, g.UsableSource) { BandwidthGBs = g.BandwidthGBs },
+            ({ } g, null) => new DeviceCapacity(g.Name, g.Usable, g.UsableSource)
+            {
+                BandwidthGBs = g.BandwidthGBs, RuntimeTotal = g.RuntimeTotal, RuntimeTotalSource = g.RuntimeTotalSource,
+            },
             (null, { } m) => new DeviceCapacity($"a {m.Format(UnitSystem.Iec)} GPU", m, "--gpu-memory"),
             ({ } g, { } m) => new DeviceCapacity($"{g.Name} capped at {m.Format(UnitSystem.Iec)}", m, "--gpu-memory") { BandwidthGBs = g.BandwidthGBs },
         };

@@ -30,7 +30,11 @@ internal static class GpusCommand
             {
                 case OutputFormat.Json:
                     var json = gpus.Select(g => new GpuJson(g.Slug, g.Name, g.Vendor, [.. g.Aliases], g.MarketedMemory, g.PhysicalMemory.Bytes,
-                        g.VisibleMemory?.Bytes, g.Usable.Bytes, g.BandwidthGBs, g.Source, g.VisibleSource, g.Derived)).ToList();
+                        g.VisibleMemory?.Bytes, g.Usable.Bytes, g.BandwidthGBs, g.Source, g.VisibleSource, g.Derived)
+                    {
+                        CudaTotalBytes = g.RuntimeTotal?.Bytes,
+                        CudaTotalSource = g.RuntimeTotalSource,
+                    }).ToList();
                     output.Out.WriteLine(JsonSerializer.Serialize(json, JsonRenderer.Context.ListGpuJson));
                     break;
                 case OutputFormat.Markdown:
@@ -73,4 +77,10 @@ internal static class GpusCommand
 }
 
 internal sealed record GpuJson(string Slug, string Name, string Vendor, List<string> Aliases, string MemoryMarketed, long MemoryBytes,
-    long? VisibleBytes, long UsableBytes, double? BandwidthGbS, string Source, string? VisibleSource, bool Derived);
+    long? VisibleBytes, long UsableBytes, double? BandwidthGbS, string Source, string? VisibleSource, bool Derived)
+{
+    /// <summary>The total CUDA/ROCm reports to a process (what vLLM's --gpu-memory-utilization applies to), where a log shows it.</summary>
+    public long? CudaTotalBytes { get; init; }
+
+    public string? CudaTotalSource { get; init; }
+}

@@ -74,6 +74,9 @@ internal sealed class InferOptions
         HelpName = "version",
     };
 
+    /// <summary>--attention: Transformers' attention implementation, and training's when <c>fit --train</c> shares it.</summary>
+    public Option<string?> Attention => attention;
+
     private readonly Option<string?> attention = new("--attention", "--attn-implementation") { Description = "Transformers: eager, sdpa (default) or flash; eager materialises the attention scores.", HelpName = "eager|sdpa|flash" };
 
     private readonly Option<string?> cache = new("--cache", "--cache-implementation") { Description = "Transformers: dynamic (default; grows by copying) or static KV cache.", HelpName = "dynamic|static" };

@@ -21,7 +21,7 @@ internal static class FitRenderer
         }
         else
         {
-            lines.Add($"{bold}Does not fit{bold}, even at the smallest setting.");
+            lines.Add($"{bold}Does not fit{bold} at any setting tried.");
             if (result.Limiting is { } limit)
             {
                 lines.Add($"{limit.Device} is short by {limit.Excess.Format()}; its largest term is {limit.TermLabel} ({limit.Term}).");

@@ -56,7 +56,11 @@ public static class GpuCatalog
             Number(e, "bandwidth_gb_s"),
             e.GetProperty("source").GetString()!,
             e.TryGetProperty("visible_source", out var vs) && vs.ValueKind == JsonValueKind.String ? vs.GetString() : null,
-            e.TryGetProperty("derived", out var d) && d.ValueKind == JsonValueKind.True)).ToList();
+            e.TryGetProperty("derived", out var d) && d.ValueKind == JsonValueKind.True)
+        {
+            RuntimeTotal = Number(e, "cuda_total_gib") is { } gib ? ByteSize.FromBytes((long)Math.Round(gib * ByteSize.GiB)) : null,
+            RuntimeTotalSource = e.TryGetProperty("cuda_total_source", out var cs) && cs.ValueKind == JsonValueKind.String ? cs.GetString() : null,
+        }).ToList();
     }
 
     private static double? Number(JsonElement e, string name) =>

@@ -33,4 +33,9 @@ public sealed record DeviceCapacity(string Name, ByteSize Memory, string Source)
 {
     /// <summary>Memory bandwidth in GB/s (10⁹ B/s), when the GPU's is known: it bounds decode speed.</summary>
     public double? BandwidthGBs { get; init; }
+
+    /// <summary>The total the GPU runtime reports (cudaMemGetInfo), when read: what vLLM's utilisation applies to.</summary>
+    public ByteSize? RuntimeTotal { get; init; }
+
+    public string? RuntimeTotalSource { get; init; }
 }

@@ -4,6 +4,7 @@ using LlmMem.DataTypes;
 using LlmMem.Estimates;
 using LlmMem.Hardware;
 using LlmMem.Inference;
+using LlmMem.Training;
 using LlmMem.Units;
 
 namespace LlmMem.Fitting;
@@ -135,7 +136,7 @@ public static class FitSolver
             var tp = request.Engine == InferenceEngine.Vllm ? Math.Min(n, 8) : n;
             Parallelism.TryCreate(tp, n / tp, n, null, out var parallel, out _);
             var estimate = InferenceEstimator.Estimate(request with { Parallelism = parallel });
-            first ??= estimate;
+            first = estimate;
             if (Fits(estimate))
             {
                 var answer = ImmutableArray.Create(new KeyValuePair<string, string>("gpus", n.ToString(CultureInfo.InvariantCulture)),
@@ -146,7 +147,7 @@ public static class FitSolver
             }
         }
 
-        return NothingFits(first!);
+        return NothingFits(first!) with { Notes = [$"Not even with {MaxGpus:N0} GPUs."] };
     }
 
     private static Parallelism Half(InferenceRequest request, int n)
@@ -210,15 +211,18 @@ public static class FitSolver
         WeightQuantization.TryParse(name, out var q, out var error) ? q : throw new InvalidOperationException(error);
 
     /// <summary>The largest n in [lo, hi] whose estimate fits, assuming memory grows with n.</summary>
-    private static FitResult Search(Func<long, InferenceRequest> at, long lo, long hi, string name, string ceilingNote)
+    private static FitResult Search(Func<long, InferenceRequest> at, long lo, long hi, string name, string ceilingNote) =>
+        Search(n => InferenceEstimator.Estimate(at(n)), lo, hi, name, ceilingNote);
+
+    private static FitResult Search(Func<long, Estimate> estimateAt, long lo, long hi, string name, string ceilingNote)
     {
-        var low = InferenceEstimator.Estimate(at(lo));
+        var low = estimateAt(lo);
         if (!Fits(low))
         {
             return NothingFits(low);
         }
 
-        var high = InferenceEstimator.Estimate(at(hi));
+        var high = estimateAt(hi);
         if (Fits(high))
         {
             return new FitResult(true, [new(name, hi.ToString(CultureInfo.InvariantCulture))], null, high, [ceilingNote]);
@@ -229,7 +233,7 @@ public static class FitSolver
         while (bad - good > 1)
         {
             var mid = good + (bad - good) / 2;
-            var estimate = InferenceEstimator.Estimate(at(mid));
+            var estimate = estimateAt(mid);
             if (Fits(estimate))
             {
                 (good, best) = (mid, estimate);
@@ -240,8 +244,61 @@ public static class FitSolver
             }
         }
 
-        return new FitResult(true, [new(name, good.ToString(CultureInfo.InvariantCulture))], Limit(InferenceEstimator.Estimate(at(bad)), best), best, [],
+        return new FitResult(true, [new(name, good.ToString(CultureInfo.InvariantCulture))], Limit(estimateAt(bad), best), best, [],
             $"{name} {bad.ToString("N0", CultureInfo.InvariantCulture)}");
+    }
+
+    /// <summary>
+    /// The same questions for training: the longest sequence, the largest micro-batch, or the fewest GPUs (data parallel,
+    /// keeping the request's tensor and pipeline parallelism and its ZeRO stage) whose training step fits.
+    /// </summary>
+    /// <exception cref="EstimateException">No GPU was named, or the question needs the model's architecture.</exception>
+    public static FitResult SolveTraining(TrainingRequest request, FitQuestion question)
+    {
+        if (request.Capacity is null)
+        {
+            throw new EstimateException("fit needs a GPU: name one with --gpu (see 'llmem gpus') or give its memory with --gpu-memory.");
+        }
+
+        if (request.Model.Shape is null && question != FitQuestion.MinGpus)
+        {
+            throw new EstimateException("fit --train needs the model's architecture for this question (activations depend on it); --min gpus works with a count.");
+        }
+
+        switch (question)
+        {
+            case FitQuestion.MinGpus:
+                var parallel = request.Parallelism ?? Parallelism.Single;
+                Estimate? first = null;
+                for (var replicas = 1; replicas * parallel.ModelShards <= MaxGpus; replicas *= 2)
+                {
+                    var gpus = replicas * parallel.ModelShards;
+                    Parallelism.TryCreate(parallel.TensorParallel, parallel.PipelineParallel, gpus, null, out var n, out _);
+                    var estimate = TrainingEstimator.Estimate(request with { Parallelism = n });
+                    first = estimate;
+                    if (Fits(estimate))
+                    {
+                        return new FitResult(true, [new("gpus", gpus.ToString(CultureInfo.InvariantCulture))],
+                            replicas > 1 ? Limit(TrainingEstimator.Estimate(request with { Parallelism = HalfReplicas(parallel, gpus) })) : null, estimate,
+                            [$"Data-parallel replicas tried in powers of two; ZeRO stage {request.Zero} shards over them."], replicas > 1 ? $"{gpus / 2} GPUs" : null);
+                    }
+                }
+
+                // The most GPUs tried says what no number of GPUs removes (activations are not sharded by data parallelism).
+                return NothingFits(first!) with { Notes = [$"Not even with {MaxGpus:N0} GPUs: what is left is not divided by more data-parallel GPUs."] };
+            case FitQuestion.MaxBatch or FitQuestion.MaxConcurrency:
+                return Search(n => TrainingEstimator.Estimate(request with { Batch = n }), 1, 1L << 20, "batch", "1,048,576 is the most llmem tries");
+            default:
+                var modelMax = request.Model.Shape!.ContextLength > 0 ? request.Model.Shape.ContextLength : 1L << 20;
+                return Search(n => TrainingEstimator.Estimate(request with { SequenceTokens = n }), 1, modelMax, "seq",
+                    $"the model's own context length ({modelMax.ToString("N0", CultureInfo.InvariantCulture)} tokens) is the limit, not memory");
+        }
+    }
+
+    private static Parallelism HalfReplicas(Parallelism parallel, int gpus)
+    {
+        Parallelism.TryCreate(parallel.TensorParallel, parallel.PipelineParallel, gpus / 2, null, out var half, out _);
+        return half;
     }
 
     private static FitResult NothingFits(Estimate estimate) => new(false, [], Limit(estimate), estimate, []);

@@ -30,6 +30,14 @@ public sealed record Gpu(
     bool Derived)
 {
     /// <summary>
+    /// The total CUDA (or ROCm) reports to a process (cudaMemGetInfo), a few hundred MiB below nvidia-smi's: what vLLM
+    /// multiplies by --gpu-memory-utilization. Read from vLLM logs (two decimals of GiB), where one exists.
+    /// </summary>
+    public ByteSize? RuntimeTotal { get; init; }
+
+    public string? RuntimeTotalSource { get; init; }
+
+    /// <summary>
     /// What an estimate may fill: the visible total where one was read; for unified memory the GPU's share of it;
     /// otherwise the physical capacity (an upper bound: the driver keeps a few hundred MiB).
     /// </summary>

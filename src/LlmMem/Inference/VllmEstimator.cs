@@ -43,7 +43,7 @@ internal static class VllmEstimator
         var latent = shape.Layers.Any(l => l.Attention.Latent is not null);
         var blockSize = s.BlockSize ?? (latent && version.V1 ? MlaBlockSize : VllmSettings.DefaultBlockSize);
         var gmu = s.GpuMemoryUtilization ?? VllmSettings.DefaultGpuMemoryUtilization;
-        var total = s.RuntimeTotal ?? request.Capacity?.Memory;
+        var total = s.RuntimeTotal ?? request.Capacity?.RuntimeTotal ?? request.Capacity?.Memory;
 
         var (batchedTokens, seqs, batchNote) = BatchDefaults(s, version, maxModelLen, total, request.Capacity, shape);
         var samplerRows = version.V1 ? Math.Min(seqs, batchedTokens) : seqs;
@@ -84,7 +84,7 @@ internal static class VllmEstimator
             report = new KvPoolReport(smallest.Pool.Tokens, smallest.Pool.MaxConcurrency, maxModelLen, smallest.Pool.BytesPerSequence,
                 smallest.Pool.LongestSequence == long.MaxValue ? null : smallest.Pool.LongestSequence, blocks, blockSize, smallest.Pool.BytesPerBlock, smallest.Pool.Groups);
             warnings.AddRange(PoolWarnings(gpuBudget, smallest.Taken, smallest.Pool, gmu));
-            if (s.RuntimeTotal is null)
+            if (s.RuntimeTotal is null && request.Capacity?.RuntimeTotal is null)
             {
                 warnings.Add(new("runtime_total", $"vLLM budgets {gmu.ToString("0.###", CultureInfo.InvariantCulture)} × the total CUDA reports; llmem uses {request.Capacity!.Name}'s {total!.Value.Format()} ({request.Capacity.Source}). Logs show CUDA's total a few hundred MiB below nvidia-smi's (79.22 GiB on an H100 80GB), so the real pool is that much × {gmu.ToString("0.###", CultureInfo.InvariantCulture)} smaller.", "gpu"));
             }

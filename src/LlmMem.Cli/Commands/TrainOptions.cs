@@ -1,0 +1,216 @@
+using System.CommandLine;
+using LlmMem.Training;
+
+namespace LlmMem.Cli.Commands;
+
+/// <summary>
+/// The options of every command that estimates training (<c>train</c>, <c>fit --train</c>), read into one request.
+/// <c>fit</c> already has the shared ones (model, context, batch, GPUs, --attention): it adds only the training-only options.
+/// </summary>
+internal sealed class TrainOptions
+{
+    private readonly Option<string?> method = new("--method")
+    {
+        Description = "What is trained: full (default), lora, dora or qlora (adapters need a model architecture).",
+        HelpName = "full|lora|dora|qlora",
+    };
+
+    private readonly Option<string?> precision = new("--precision")
+    {
+        Description = $"Training precision (default mixed-bf16): {string.Join(", ", TrainingPrecision.All.Select(p => p.Name))}.",
+        HelpName = "precision",
+    };
+
+    private readonly Option<string?> optimizer = new("--optimizer")
+    {
+        Description = $"Optimizer (default adamw): {string.Join(", ", Optimizer.All.Select(o => o.Name))}.",
+        HelpName = "name",
+    };
+
+    private readonly Option<string?> rank = new("--rank", "-r") { Description = "LoRA rank (default 8, PEFT's).", HelpName = "r" };
+
+    private readonly Option<string?> targets = new("--targets", "--target-modules")
+    {
+        Description = "LoRA target modules: all-linear, or names such as q_proj,v_proj (default, PEFT's for Llama-like models).",
+        HelpName = "modules",
+    };
+
+    private readonly Option<string?> zero = new("--zero", "--zero-stage") { Description = "ZeRO stage 0–3 over the data-parallel GPUs (FSDP full-shard = 3, shard-grad-op = 2).", HelpName = "0|1|2|3" };
+
+    private readonly Option<string?> offload = new("--offload")
+    {
+        Description = "ZeRO-Offload: optimizer (optimizer states and master weights in host RAM), param (ZeRO-3 weight shards too), all, or none.",
+        HelpName = "optimizer|param|all|none",
+    };
+
+    private readonly Option<string?> fsdp = new("--fsdp") { Description = "PyTorch FSDP sharding: full-shard (= ZeRO-3), shard-grad-op (= ZeRO-2), hybrid (full-shard within each node).", HelpName = "strategy" };
+
+    public readonly Option<string?> Compat = new("--compat") { Description = "Print another tool's numbers for the same inputs: deepspeed (its ZeRO-2/3 model-states estimator table).", HelpName = "deepspeed" };
+
+    public readonly Option<string?> LargestLayer = new("--largest-layer") { Description = "For --compat deepspeed --zero 3: parameters of the largest layer (default: from the architecture).", HelpName = "count" };
+
+    private readonly Option<string?> checkpointing = new("--checkpointing", "--gradient-checkpointing")
+    {
+        Description = "Activation checkpointing: none (default), full (each layer's input kept, one layer recomputed at a time) or selective (attention scores recomputed).",
+        HelpName = "none|full|selective",
+    };
+
+    private readonly Option<string?> attention = new("--attention", "--attn-implementation") { Description = "Attention: eager (keeps the score matrices), sdpa (default) or flash.", HelpName = "eager|sdpa|flash" };
+
+    private readonly Option<string?> loss = new("--loss") { Description = "Cross-entropy: standard (default: fp32 logits for every position) or chunked (torchtune's chunked loss).", HelpName = "standard|chunked" };
+
+    private readonly Option<bool> sequenceParallel = new("--sequence-parallel") { Description = "Megatron sequence parallelism: norms and dropout divided by --tp too." };
+
+    private readonly Option<string?> microBatches = new("--micro-batches") { Description = "Pipeline micro-batches per step (default --pp): the first stage holds min(this, --pp) in flight (1F1B).", HelpName = "n" };
+
+    private readonly Option<string?> gradAccum = new("--grad-accum", "--gradient-accumulation-steps") { Description = "Gradient accumulation steps: no more activations, but the gradients live through the backward passes.", HelpName = "n" };
+
+    private readonly Option<bool> offloadActivations = new("--offload-activations") { Description = "Saved activations in host RAM; the GPU keeps the layer being computed." };
+
+    private readonly Option<string?> dropout = new("--dropout") { Description = "The model's dropout probability (default 0): dropout keeps a 1-byte mask per element.", HelpName = "p" };
+
+    private readonly Option<bool> optimizerInBackward = new("--optimizer-in-backward") { Description = "Step each parameter as soon as its gradient exists (torchtune optimizer_in_bwd): the gradients never all live." };
+
+    private readonly Option<bool> compile = new("--compile") { Description = "torch.compile: RMSNorm's fp32 upcast and a chunked loss's log-softmax are recomputed in the backward, not saved." };
+
+    private readonly Option<bool> dpo = new("--dpo") { Description = "DPO-style preference training: a frozen reference model (a copy for full training; the base without adapters for LoRA) and chosen + rejected sequences per example." };
+
+    private readonly Option<string?> virtualStages = new("--virtual-stages", "--virtual-pipeline-model-parallel-size") { Description = "Interleaved pipeline schedule: model chunks per GPU (the first stage holds 1 + (pp − 1)/(pp × v) times more).", HelpName = "v" };
+
+    /// <summary>The options only training has (method, precision, optimizer, adapters, sharding, activations).</summary>
+    public void AddTrainingOnly(Command command)
+    {
+        foreach (var option in new Option[] { method, precision, optimizer, rank, targets, zero, offload, fsdp, checkpointing, loss, sequenceParallel, microBatches,
+                     gradAccum, offloadActivations, dropout, optimizerInBackward, compile, dpo, virtualStages })
+        {
+            command.Options.Add(option);
+        }
+    }
+
+    /// <summary>Every option of <c>train</c>: the shared ones, --attention, the training-only ones and the compatibility tables.</summary>
+    public void AddAll(Command command, CommonOptions common)
+    {
+        common.AddTo(command);
+        AddTrainingOnly(command);
+        command.Options.Add(attention);
+        command.Options.Add(Compat);
+        command.Options.Add(LargestLayer);
+    }
+
+    /// <param name="attention">The --attention option when the command declares its own (fit); null for this class's.</param>
+    public TrainingRequest ReadRequest(ParseResult result, CliOutput output, CommonOptions common, Option<string?>? attention = null)
+    {
+        TrainingMethod? chosenMethod = null;
+        if (result.GetValue(method) is { } methodText)
+        {
+            chosenMethod = TrainingMethods.TryParse(methodText, out var m, out var error) ? m : throw new UsageException(error);
+        }
+
+        var request = new TrainingRequest(
+            common.ReadModel(result, output),
+            Method: chosenMethod,
+            Precision: InferCommand.Parse<TrainingPrecision>(result.GetValue(precision), TrainingPrecision.TryParse),
+            Optimizer: InferCommand.Parse<Optimizer>(result.GetValue(optimizer), Optimizer.TryParse),
+            SequenceTokens: common.ReadContext(result),
+            Batch: common.ReadBatch(result),
+            Parallelism: common.ReadParallelism(result),
+            Capacity: common.ReadCapacity(result),
+            Rank: (int?)CommonOptions.ReadCount(result.GetValue(rank), "--rank", 65_536),
+            Targets: result.GetValue(targets) is { } t
+                ? LoraAdapters.TryParseTargets(t, out var parsed, out var targetError) ? parsed : throw new UsageException(targetError)
+                : null,
+            Zero: Stage(result.GetValue(zero), result.GetValue(fsdp)),
+            OffloadOptimizer: Offloads(result.GetValue(offload)).Optimizer,
+            OffloadParameters: Offloads(result.GetValue(offload)).Parameters,
+            HybridShard: result.GetValue(fsdp)?.Trim().ToLowerInvariant() is "hybrid" or "hybrid-shard" or "hybrid_shard",
+            Checkpointing: InferCommand.ParseValue<Checkpointing>(result.GetValue(checkpointing), ActivationOptions.TryParseCheckpointing),
+            Attention: InferCommand.ParseValue<LlmMem.Inference.AttentionImplementation>(result.GetValue(attention ?? this.attention), LlmMem.Inference.TransformersSettings.TryParseAttention),
+            Loss: InferCommand.ParseValue<LossImplementation>(result.GetValue(loss), ActivationOptions.TryParseLoss),
+            SequenceParallel: result.GetValue(sequenceParallel),
+            MicroBatches: (int?)CommonOptions.ReadCount(result.GetValue(microBatches), "--micro-batches", 65_536),
+            GradientAccumulation: (int?)CommonOptions.ReadCount(result.GetValue(gradAccum), "--grad-accum", 65_536),
+            OffloadActivations: result.GetValue(offloadActivations),
+            Dropout: Dropout(result.GetValue(dropout)),
+            OptimizerInBackward: result.GetValue(optimizerInBackward),
+            Compiled: result.GetValue(compile),
+            Preference: result.GetValue(dpo),
+            VirtualStages: (int?)CommonOptions.ReadCount(result.GetValue(virtualStages), "--virtual-stages", 1024));
+        if (request.VirtualStages is not null && (request.Parallelism?.PipelineParallel ?? 1) == 1)
+        {
+            throw new UsageException("--virtual-stages interleaves pipeline stages: it needs --pp 2 or more.");
+        }
+        if (request.SequenceParallel && (request.Parallelism?.TensorParallel ?? 1) == 1)
+        {
+            throw new UsageException("--sequence-parallel divides activations over tensor-parallel GPUs: it needs --tp 2 or more.");
+        }
+
+        return request;
+    }
+
+    private static double? Dropout(string? text)
+    {
+        if (text is null)
+        {
+            return null;
+        }
+
+        return double.TryParse(text.Trim(), System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out var p) && p is >= 0 and < 1
+            ? p
+            : throw new UsageException($"--dropout '{text}' is not a probability: give a number from 0 up to (not including) 1, e.g. 0.1.");
+    }
+
+    /// <summary>The ZeRO stage from --zero, or from --fsdp's strategy (full-shard and hybrid shard everything; shard-grad-op keeps weights).</summary>
+    private static int Stage(string? zero, string? fsdp)
+    {
+        var fromFsdp = fsdp?.Trim().ToLowerInvariant().Replace('_', '-') switch
+        {
+            null => (int?)null,
+            "full-shard" or "hybrid" or "hybrid-shard" => 3,
+            "shard-grad-op" => 2,
+            "no-shard" => 0,
+            var other => throw new UsageException($"Unknown --fsdp '{other}'. Valid: full-shard, shard-grad-op, hybrid, no-shard."),
+        };
+        var fromZero = zero?.Trim() switch
+        {
+            null => (int?)null,
+            "0" => 0,
+            "1" => 1,
+            "2" => 2,
+            "3" => 3,
+            var other => throw new UsageException($"--zero '{other}' is not a ZeRO stage. Valid: 0, 1, 2, 3."),
+        };
+        if (fromZero is { } z && fromFsdp is { } f && z != f)
+        {
+            throw new UsageException($"--zero {z} and --fsdp {fsdp} disagree: choose one.");
+        }
+
+        return fromZero ?? fromFsdp ?? 0;
+    }
+
+    private static (bool Optimizer, bool Parameters) Offloads(string? text)
+    {
+        var parts = (text ?? "none").ToLowerInvariant().Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries);
+        bool optimizer = false, parameters = false;
+        foreach (var part in parts)
+        {
+            switch (part)
+            {
+                case "none":
+                    break;
+                case "optimizer" or "cpu":
+                    optimizer = true;
+                    break;
+                case "param" or "params" or "parameters":
+                    parameters = true;
+                    break;
+                case "all":
+                    (optimizer, parameters) = (true, true);
+                    break;
+                default:
+                    throw new UsageException($"--offload '{part}' is not supported. Valid: optimizer, param, all, none.");
+            }
+        }
+
+        return (optimizer, parameters);
+    }
+}
