@@ -1,5 +1,6 @@
 using BenchmarkDotNet.Attributes;
 using LlmMem.Estimates;
+using LlmMem.Fitting;
 using LlmMem.Formats.Catalog;
 using LlmMem.Hardware;
 using LlmMem.Inference;
@@ -22,6 +23,7 @@ public class EstimateBenchmarks
     private InferenceRequest vllm = null!;
     private InferenceRequest llamaCpp = null!;
     private TrainingRequest zero3 = null!;
+    private InferenceRequest fitOnH100 = null!;
 
     [GlobalSetup]
     public void Setup()
@@ -40,6 +42,7 @@ public class EstimateBenchmarks
             throw new InvalidOperationException(error);
         }
 
+        fitOnH100 = new InferenceRequest(model, InferenceEngine.Transformers, Capacity: h100);
         zero3 = new TrainingRequest(model, Optimizer: Optimizer.AdamW, Parallelism: eightGpus, Capacity: h100, Zero: 3);
     }
 
@@ -57,6 +60,9 @@ public class EstimateBenchmarks
 
     [Benchmark(Description = "train ZeRO-3 over 8 GPUs (llama-3.1-8b, adamw)")]
     public Estimate TrainZero3() => TrainingEstimator.Estimate(zero3);
+
+    [Benchmark(Description = "fit: longest context on one H100 (transformers, llama-3.1-8b)")]
+    public FitResult FitMaxContext() => FitSolver.Solve(fitOnH100, FitQuestion.MaxContext);
 
     internal static ModelSpec LoadCatalogModel(string name)
     {
