@@ -23,7 +23,7 @@ public class EstimateBenchmarks
     private InferenceRequest vllm = null!;
     private InferenceRequest llamaCpp = null!;
     private TrainingRequest zero3 = null!;
-    private InferenceRequest fitOnH100 = null!;
+    private InferenceRequest fitOn4090 = null!;
 
     [GlobalSetup]
     public void Setup()
@@ -42,8 +42,16 @@ public class EstimateBenchmarks
             throw new InvalidOperationException(error);
         }
 
-        fitOnH100 = new InferenceRequest(model, InferenceEngine.Transformers, Capacity: h100);
+        // On an H100 the model's whole 131,072-token context fits at once; a 24 GB card makes fit binary-search it.
+        var rtx4090 = new DeviceCapacity("NVIDIA GeForce RTX 4090", ByteSize.FromBytes(25_757_220_864), "benchmark input");
+        fitOn4090 = new InferenceRequest(model, InferenceEngine.Transformers, Capacity: rtx4090);
         zero3 = new TrainingRequest(model, Optimizer: Optimizer.AdamW, Parallelism: eightGpus, Capacity: h100, Zero: 3);
+
+        // Fail in setup, not in a timed loop, if the fit stops being a search.
+        if (FitMaxContext() is not { Fits: true, NextStep: not null })
+        {
+            throw new InvalidOperationException("the fit benchmark no longer binary-searches the context on a 24 GB card");
+        }
     }
 
     [Benchmark(Description = "infer, no engine: weights only (llama-3.1-8b)")]
@@ -61,8 +69,8 @@ public class EstimateBenchmarks
     [Benchmark(Description = "train ZeRO-3 over 8 GPUs (llama-3.1-8b, adamw)")]
     public Estimate TrainZero3() => TrainingEstimator.Estimate(zero3);
 
-    [Benchmark(Description = "fit: longest context on one H100 (transformers, llama-3.1-8b)")]
-    public FitResult FitMaxContext() => FitSolver.Solve(fitOnH100, FitQuestion.MaxContext);
+    [Benchmark(Description = "fit: longest context on one RTX 4090 (transformers, llama-3.1-8b)")]
+    public FitResult FitMaxContext() => FitSolver.Solve(fitOn4090, FitQuestion.MaxContext);
 
     internal static ModelSpec LoadCatalogModel(string name)
     {
