@@ -12,7 +12,7 @@ namespace LlmMem.Formats.Catalog;
 /// The offline catalog: real config.json files embedded in the assembly (data/hf-configs, sources in its INDEX.md),
 /// found by Hugging Face id or alias, case-insensitively.
 /// </summary>
-public static class ModelCatalog
+public static partial class ModelCatalog
 {
     private const string ResourcePrefix = "hf-configs/";
     private static readonly Lazy<IReadOnlyList<CatalogEntry>> LazyEntries = new(LoadEntries);
@@ -94,12 +94,16 @@ public static class ModelCatalog
         foreach (var name in names.ToList())
         {
             // Ollama writes llama3.1, qwen2.5 without the hyphen.
-            var joined = System.Text.RegularExpressions.Regex.Replace(name, @"^([a-z]+)-(\d)", "$1$2");
+            var joined = OllamaJoin().Replace(name, "$1$2");
             names.Add(joined);
         }
 
         return names.Distinct().ToList();
     }
+
+    /// <summary>Ollama's joined family and version ("llama-3.1" → "llama3.1"); generated at build time, not parsed at start-up.</summary>
+    [System.Text.RegularExpressions.GeneratedRegex(@"^([a-z]+)-(\d)", System.Text.RegularExpressions.RegexOptions.CultureInvariant)]
+    private static partial System.Text.RegularExpressions.Regex OllamaJoin();
 
     /// <summary>Variant suffixes a name may leave out when the catalog holds only that variant.</summary>
     private static readonly string[] VariantSuffixes = ["-instruct", "-it", "-chat-v1.0", "-chat", "-v0.1"];

@@ -5,13 +5,16 @@ namespace LlmMem.Estimates;
 /// <summary>Helpers that turn per-GPU terms into devices, and devices into capacity warnings.</summary>
 public static class DeviceLayout
 {
+    /// <summary>The names of the first GPUs, made once rather than on every estimate.</summary>
+    private static readonly string[] GpuNames = [.. Enumerable.Range(0, 16).Select(i => $"gpu{i}")];
+
     /// <summary><paramref name="count"/> GPUs named gpu0, gpu1 … that each hold <paramref name="terms"/>.</summary>
     public static ImmutableArray<DeviceEstimate> IdenticalGpus(int count, ImmutableArray<Term> terms, DeviceCapacity? capacity)
     {
         var devices = ImmutableArray.CreateBuilder<DeviceEstimate>(count);
         for (var i = 0; i < count; i++)
         {
-            devices.Add(new DeviceEstimate($"gpu{i}", terms, capacity));
+            devices.Add(new DeviceEstimate(i < GpuNames.Length ? GpuNames[i] : $"gpu{i}", terms, capacity));
         }
 
         return devices.MoveToImmutable();
@@ -20,17 +23,30 @@ public static class DeviceLayout
     /// <summary>One warning naming every device that needs more than it has (the first, when all GPUs are alike).</summary>
     public static IEnumerable<EstimateWarning> CapacityWarnings(ImmutableArray<DeviceEstimate> devices)
     {
-        var over = devices.Where(d => d.Fits == false).ToList();
-        if (over.Count == 0)
+        // Counted in a loop, allocating nothing when everything fits: this runs on every estimate.
+        DeviceEstimate? first = null;
+        var over = 0;
+        foreach (var device in devices)
         {
-            yield break;
+            if (device.Fits == false)
+            {
+                first ??= device;
+                over++;
+            }
         }
 
-        var first = over[0];
-        var who = over.Count == 1 ? first.Name : $"{over.Count} devices ({first.Name} …) each";
-        yield return new EstimateWarning(
-            "exceeds_capacity",
-            $"Does not fit: {who} needs {first.Total.Format()} but {first.Capacity!.Name} has {first.Capacity.Memory.Format()}.",
-            "gpu");
+        if (first is null)
+        {
+            return [];
+        }
+
+        var who = over == 1 ? first.Name : $"{over} devices ({first.Name} …) each";
+        return
+        [
+            new EstimateWarning(
+                "exceeds_capacity",
+                $"Does not fit: {who} needs {first.Total.Format()} but {first.Capacity!.Name} has {first.Capacity.Memory.Format()}.",
+                "gpu"),
+        ];
     }
 }

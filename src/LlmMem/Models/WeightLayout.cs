@@ -26,13 +26,16 @@ public static class WeightLayout
     public static ImmutableArray<ComponentStorage> For(ModelShape shape, ParameterBreakdown breakdown, DataType? dtype, WeightQuantization? quantization)
     {
         var baseType = dtype ?? shape.StoredDtype;
-        var builder = ImmutableArray.CreateBuilder<ComponentStorage>();
-        foreach (var component in breakdown.Components.Where(c => c.Loaded && c.Parameters > 0))
+        var builder = ImmutableArray.CreateBuilder<ComponentStorage>(breakdown.Components.Length);
+        foreach (var component in breakdown.Components)
         {
-            builder.Add(new ComponentStorage(component.Name, component.Parameters, TypeOf(component.Name, shape, baseType, dtype, quantization)));
+            if (component.Loaded && component.Parameters > 0)
+            {
+                builder.Add(new ComponentStorage(component.Name, component.Parameters, TypeOf(component.Name, shape, baseType, dtype, quantization)));
+            }
         }
 
-        return builder.ToImmutable();
+        return builder.DrainToImmutable();
     }
 
     private static DataType TypeOf(string component, ModelShape shape, DataType baseType, DataType? dtype, WeightQuantization? quantization)
