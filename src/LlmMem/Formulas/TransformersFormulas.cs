@@ -27,11 +27,13 @@ public static class TransformersFormulas
     /// </summary>
     public static Term KvCache(ModelShape shape, long batch, long tokens, DataType dtype, CacheImplementation cache)
     {
-        var bytes = shape.Layers.Aggregate(ByteSize.Zero, (sum, l) =>
+        var bytes = ByteSize.Zero;
+        foreach (var layer in shape.Layers)
         {
-            var (k, v) = ValuesPerToken(l.Attention);
-            return sum + dtype.SizeOf(checked(batch * Kept(l.Attention, tokens) * (k + v)));
-        });
+            var (k, v) = ValuesPerToken(layer.Attention);
+            bytes += dtype.SizeOf(checked(batch * Kept(layer.Attention, tokens) * (k + v)));
+        }
+
         var first = shape.Layers[0].Attention;
         var (k0, v0) = ValuesPerToken(first);
         return new Term(TermId.KvCache, $"KV cache ({(cache == CacheImplementation.Static ? "StaticCache" : "DynamicCache")}, {dtype.Name})", bytes,
@@ -46,7 +48,13 @@ public static class TransformersFormulas
     /// </summary>
     public static Term KvGrowth(ModelShape shape, long batch, long tokens, DataType dtype)
     {
-        var largest = shape.Layers.Max(l => Math.Max(ValuesPerToken(l.Attention).K, ValuesPerToken(l.Attention).V) * Kept(l.Attention, tokens));
+        long largest = 0;
+        foreach (var layer in shape.Layers)
+        {
+            var (k, v) = ValuesPerToken(layer.Attention);
+            largest = Math.Max(largest, Math.Max(k, v) * Kept(layer.Attention, tokens));
+        }
+
         var bytes = dtype.SizeOf(checked(batch * largest));
         return new Term(TermId.KvCacheGrowth, "KV cache growth (torch.cat copy)", bytes,
             "transformers cache_utils.py DynamicLayer.update: torch.cat keeps the old and the new tensor at once",
@@ -60,22 +68,27 @@ public static class TransformersFormulas
     /// mask (batch × tokens² × dtype) and the K/V heads repeated to every query head (repeat_kv). SDPA and flash attention
     /// never materialise the scores.
     /// </summary>
-    public static (ByteSize Bytes, string Formula, bool Attention) PrefillLayer(ModelShape shape, long batch, long tokens, DataType dtype, AttentionImplementation attention)
+    public static (ByteSize Bytes, Func<string> Formula, bool Attention) PrefillLayer(ModelShape shape, long batch, long tokens, DataType dtype, AttentionImplementation attention)
     {
         var perToken = ForwardPassFormulas.ValuesPerToken(shape);
         var mlp = dtype.SizeOf(checked(batch * tokens * perToken));
-        var mlpText = $"MLP {FormulaText.Count(batch)} × {FormulaText.Count(tokens)} tokens × {FormulaText.Count(perToken)} values × {dtype.BytesPerBlock} B";
+        string MlpText() => $"MLP {FormulaText.Count(batch)} × {FormulaText.Count(tokens)} tokens × {FormulaText.Count(perToken)} values × {dtype.BytesPerBlock} B";
         if (attention != AttentionImplementation.Eager)
         {
-            return (mlp, mlpText, false);
+            return (mlp, MlpText, false);
         }
 
-        var a = shape.Layers.MaxBy(l => l.Attention.Heads)!.Attention;
+        var a = shape.Layers[0].Attention;
+        foreach (var layer in shape.Layers)
+        {
+            a = layer.Attention.Heads > a.Heads ? layer.Attention : a;
+        }
+
         var scores = ByteSize.FromBytes(checked(batch * a.Heads * tokens * tokens * (2 * dtype.BytesPerBlock + 4)))
             + dtype.SizeOf(checked(batch * tokens * tokens))
             + dtype.SizeOf(checked(2 * batch * a.Heads * tokens * a.HeadDim));
-        var scoresText = $"eager scores {FormulaText.Count(batch)} × {a.Heads} heads × {FormulaText.Count(tokens)}² × ({2 * dtype.BytesPerBlock} + 4) B + mask + repeated K/V";
-        return scores > mlp ? (scores, $"max({scoresText}, {mlpText})", true) : (mlp, $"max({mlpText}, {scoresText})", false);
+        string ScoresText() => $"eager scores {FormulaText.Count(batch)} × {a.Heads} heads × {FormulaText.Count(tokens)}² × ({2 * dtype.BytesPerBlock} + 4) B + mask + repeated K/V";
+        return scores > mlp ? (scores, () => $"max({ScoresText()}, {MlpText()})", true) : (mlp, () => $"max({MlpText()}, {ScoresText()})", false);
     }
 
     /// <summary>
@@ -83,10 +96,10 @@ public static class TransformersFormulas
     /// position before; in the model dtype, then upcast to fp32 (generate's next-token logits; LlamaForCausalLM's
     /// logits.float() before 4.45).
     /// </summary>
-    public static (ByteSize Bytes, string Formula) Logits(ModelShape shape, long batch, long tokens, DataType dtype, bool everyPosition)
+    public static (ByteSize Bytes, Func<string> Formula) Logits(ModelShape shape, long batch, long tokens, DataType dtype, bool everyPosition)
     {
         var positions = everyPosition ? tokens : 1;
         var bytes = ByteSize.FromBytes(checked(batch * positions * shape.VocabSize * (dtype.BytesPerBlock + 4)));
-        return (bytes, $"logits {FormulaText.Count(batch)} × {FormulaText.Count(positions)} position{(positions == 1 ? "" : "s")} × {FormulaText.Count(shape.VocabSize)} vocab × ({dtype.BytesPerBlock} + 4) B");
+        return (bytes, () => $"logits {FormulaText.Count(batch)} × {FormulaText.Count(positions)} position{(positions == 1 ? "" : "s")} × {FormulaText.Count(shape.VocabSize)} vocab × ({dtype.BytesPerBlock} + 4) B");
     }
 }

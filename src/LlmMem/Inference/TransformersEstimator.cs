@@ -35,12 +35,12 @@ internal static class TransformersEstimator
 
         // The layers' activations are freed before the LM head runs: the prefill peaks at the larger of the two.
         var logitsWin = logits.Bytes > layer.Bytes;
-        var formula = $"max({layer.Formula}; {logits.Formula})";
+        string Formula() => $"max({layer.Formula()}; {logits.Formula()})";
         var prefill = logitsWin
             ? new Term(TermId.Logits, $"Logits (prefill, {(s.LogitsForEveryPosition ? "every position" : "last position")}, fp32 copy)", logits.Bytes,
-                "transformers generate(): logits_to_keep from 4.45, every position before; upcast to fp32", () => formula)
+                "transformers generate(): logits_to_keep from 4.45, every position before; upcast to fp32", Formula)
             : new Term(TermId.Activations, $"Prefill activations ({(layer.Attention ? "eager attention scores" : "MLP")})", layer.Bytes,
-                "transformers modeling_llama.py: LlamaMLP and eager_attention_forward, one layer at a time under no_grad", () => formula);
+                "transformers modeling_llama.py: LlamaMLP and eager_attention_forward, one layer at a time under no_grad", Formula);
 
         Term[] terms = [weights, kv, .. growth is null ? [] : new[] { growth }, prefill,
             CudaContextFormulas.CudaContext(engine.CudaContext, engine.Name, engine.CudaContextSource)];
@@ -70,8 +70,8 @@ internal static class TransformersEstimator
 
         settings.Add("context", tokens, request.ContextTokens is null)
             .Add("batch", batch, request.Batch is null)
-            .Add("attention", attention.ToString().ToLowerInvariant(), s.Attention is null)
-            .Add("cache", cache.ToString().ToLowerInvariant(), s.Cache is null)
+            .Add("attention", attention switch { AttentionImplementation.Eager => "eager", AttentionImplementation.Flash => "flash", _ => "sdpa" }, s.Attention is null)
+            .Add("cache", cache == CacheImplementation.Static ? "static" : "dynamic", s.Cache is null)
             .AddHardware(parallel, request.Capacity);
         return new Estimate(ModelSummary.Of(request.Model), new Workload("inference", settings.ToImmutable()), devices, [.. warnings]);
     }
