@@ -29,6 +29,9 @@ public static class CliApp
             GpusCommand.Create(output),
             DtypesCommand.Create(output),
         };
+#if LLMEM_WEB
+        root.Subcommands.Add(ServeCommand.Create(output));
+#endif
 
         try
         {
