@@ -28,10 +28,8 @@ public static class CliApp
             ValidateCommand.Create(output),
             GpusCommand.Create(output),
             DtypesCommand.Create(output),
+            ServeCommand.Create(output),
         };
-#if LLMEM_WEB
-        root.Subcommands.Add(ServeCommand.Create(output));
-#endif
 
         try
         {

@@ -88,7 +88,7 @@ internal sealed class Api(CliRunner cli, Uploads uploads, TimeSpan timeout)
                 point["error"] = Message(stderr, stdout);
             }
 
-            points.Add(point);
+            points.Add((JsonNode)point);
         }
 
         await WebServer.Json(context, 200, new JsonObject { ["points"] = points });
@@ -147,7 +147,7 @@ internal sealed class Api(CliRunner cli, Uploads uploads, TimeSpan timeout)
                 row["error"] = Message(stderr, stdout);
             }
 
-            rows.Add(row);
+            rows.Add((JsonNode)row);
         }
 
         await WebServer.Json(context, 200, new JsonObject { ["gpus"] = rows });

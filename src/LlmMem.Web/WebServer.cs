@@ -131,7 +131,7 @@ public static class WebServer
                 var cells = line.Trim().Trim('|').Split('|', StringSplitOptions.TrimEntries);
                 if (cells.Length == 7 && int.TryParse(cells[3], CultureInfo.InvariantCulture, out var cases))
                 {
-                    rows.Add(new JsonObject
+                    rows.Add((JsonNode)new JsonObject
                     {
                         ["engine"] = cells[0],
                         ["group"] = cells[1],

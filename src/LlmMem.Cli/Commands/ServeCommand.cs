@@ -1,4 +1,3 @@
-#if LLMEM_WEB
 using System.CommandLine;
 using LlmMem.Web;
 using Microsoft.Extensions.Hosting;
@@ -6,8 +5,8 @@ using Microsoft.Extensions.Hosting;
 namespace LlmMem.Cli.Commands;
 
 /// <summary>
-/// <c>llmem serve</c>: the web calculator on http://127.0.0.1:5178. Only in the JIT build (dotnet run, the global tool):
-/// the Native AOT binary leaves ASP.NET Core out (see README, "Web").
+/// <c>llmem serve</c>: the web calculator on http://127.0.0.1:5178, in the JIT build and the Native AOT binary alike
+/// (ASP.NET Core's slim builder, handlers as plain request delegates, JSON through JsonNode: no trim or AOT warnings).
 /// </summary>
 internal static class ServeCommand
 {
@@ -33,4 +32,3 @@ internal static class ServeCommand
         static int Run(string[] args, TextWriter stdout, TextWriter stderr) => CliApp.Run(args, stdout, stderr, 120, static name => Environment.GetEnvironmentVariable(name));
     }
 }
-#endif
