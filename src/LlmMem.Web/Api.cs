@@ -26,7 +26,7 @@ internal sealed class Api(CliRunner cli, Uploads uploads, TimeSpan timeout)
         }
 
         var (exit, stdout, stderr) = await Run(args);
-        context.Response.Headers["X-Llmem-Command"] = Uri.EscapeDataString(OptionBag.ToCommandLine(args.Take(args.Count - 2)));
+        context.Response.Headers["X-Llmem-Command"] = Uri.EscapeDataString(uploads.Scrub(OptionBag.ToCommandLine(args.Take(args.Count - 2))));
         if (exit == 0 || (exit == 3 && stdout.TrimStart().StartsWith('{')))
         {
             context.Response.StatusCode = 200;
@@ -260,7 +260,7 @@ internal sealed class Api(CliRunner cli, Uploads uploads, TimeSpan timeout)
             using var stdout = new StringWriter { NewLine = "\n" };
             using var stderr = new StringWriter { NewLine = "\n" };
             var exit = cli([.. args], stdout, stderr);
-            return (exit, stdout.ToString(), stderr.ToString());
+            return (exit, uploads.Scrub(stdout.ToString()), uploads.Scrub(stderr.ToString()));
         });
         try
         {

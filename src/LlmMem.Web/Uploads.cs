@@ -33,7 +33,9 @@ public sealed class Uploads : IDisposable
             : name.EndsWith(".json", StringComparison.OrdinalIgnoreCase) ? ".json"
             : throw new OptionBagException($"'{name}' is not a config.json, a .safetensors or a .gguf file.");
         var id = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(8));
-        var folder = Path.Combine(root, id);
+        // The folder is named after the file (the CLI names a model after its folder): "upload:<id>/Llama-3.1-8B-Q4_K_M".
+        var stem = new string([.. Path.GetFileNameWithoutExtension(name).Select(c => char.IsAsciiLetterOrDigit(c) || c is '.' or '-' or '_' ? c : '_').Take(100)]);
+        var folder = Path.Combine(root, id, stem is "" or "config" or "model" ? "uploaded" : stem);
         Directory.CreateDirectory(folder);
         var safeName = kind == ".json" ? "config.json" : "model" + kind;
         var path = Path.Combine(folder, safeName);
@@ -66,6 +68,7 @@ public sealed class Uploads : IDisposable
         }
 
         paths[id] = kind == ".json" ? folder : path;
+
         order.Enqueue(id);
         while (order.Count > MaxKept && order.TryDequeue(out var old))
         {
@@ -77,6 +80,9 @@ public sealed class Uploads : IDisposable
 
         return "upload:" + id;
     }
+
+    /// <summary>The text with the server's upload folder written as "upload:" (an answer never shows a server path).</summary>
+    public string Scrub(string text) => text.Replace(root + Path.DirectorySeparatorChar, "upload:", StringComparison.Ordinal);
 
     /// <summary>The path behind a token, or null.</summary>
     public string? Find(string token) =>

@@ -13,9 +13,9 @@ internal static class WebHost
         CliApp.Run(args, stdout, stderr, 120, name => name == "HF_HUB_OFFLINE" ? "1" : name == "HF_HOME" ? Path.Combine(Path.GetTempPath(), "llmem-web-tests-hf") : null);
 
     /// <summary>An in-memory server (Microsoft.AspNetCore.TestHost, from Microsoft.AspNetCore.Mvc.Testing) and its client.</summary>
-    public static async Task<(WebApplication App, HttpClient Client)> StartInMemoryAsync()
+    public static async Task<(WebApplication App, HttpClient Client)> StartInMemoryAsync(CliRunner? cli = null)
     {
-        var app = WebServer.Create(new WebServerOptions(), Cli, b => b.WebHost.UseTestServer());
+        var app = WebServer.Create(new WebServerOptions(), cli ?? Cli, b => b.WebHost.UseTestServer());
         await app.StartAsync();
         return (app, app.GetTestClient());
     }

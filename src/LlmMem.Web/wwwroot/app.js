@@ -355,8 +355,9 @@
     try { await navigator.clipboard.writeText(text); button.dataset.copied = "1"; } catch { /* the command stays visible below */ }
   }
 
-  form.addEventListener("input", schedule);
-  form.addEventListener("change", schedule);
+  const onEdit = (e) => { if (e.target.id !== "file") schedule(); }; // a chosen file uploads first, then estimates
+  form.addEventListener("input", onEdit);
+  form.addEventListener("change", onEdit);
   form.addEventListener("submit", (e) => { e.preventDefault(); update(); });
 
   // ---- start: catalog, GPUs and accuracy, then the state in the URL (or the default estimate) ----
