@@ -7,6 +7,8 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.Features;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 
 namespace LlmMem.Web;
@@ -45,8 +47,18 @@ public static class WebServer
         builder.Logging.SetMinimumLevel(LogLevel.Warning);
         configure?.Invoke(builder);
         var app = builder.Build();
+        Configure(app, options, cli);
+        return app;
+    }
+
+    /// <summary>
+    /// The middleware and endpoints on any host (WebApplication above, or a test's generic host through
+    /// WebApplicationFactory); the host needs routing services.
+    /// </summary>
+    public static void Configure(IApplicationBuilder app, WebServerOptions options, CliRunner cli)
+    {
         var uploads = new Uploads();
-        app.Lifetime.ApplicationStopped.Register(uploads.Dispose);
+        app.ApplicationServices.GetRequiredService<IHostApplicationLifetime>().ApplicationStopped.Register(uploads.Dispose);
         var api = new Api(cli, uploads, options.Timeout ?? TimeSpan.FromSeconds(120));
 
         app.Use(async (context, next) =>
@@ -66,23 +78,25 @@ public static class WebServer
                 await Api.Error(context, 500, $"internal error ({e.GetType().Name}); please report it.");
             }
         });
-
-        app.MapGet("/", (RequestDelegate)(c => Asset(c, "index.html")));
-        app.MapGet("/assets/{name}", (RequestDelegate)(c => Asset(c, (string)c.Request.RouteValues["name"]!)));
-        app.MapGet("/openapi/v1.json", (RequestDelegate)(c => Asset(c, "openapi.json")));
-        app.MapPost("/api/infer", (RequestDelegate)(c => api.Estimate(c, "infer")));
-        app.MapPost("/api/train", (RequestDelegate)(c => api.Estimate(c, "train")));
-        app.MapPost("/api/fit", (RequestDelegate)(c => api.Estimate(c, "fit")));
-        app.MapPost("/api/sweep", (RequestDelegate)api.Sweep);
-        app.MapPost("/api/fits", (RequestDelegate)api.FitsMatrix);
-        app.MapPost("/api/upload", (RequestDelegate)api.Upload);
-        app.MapGet("/api/models", (RequestDelegate)api.Models);
-        app.MapGet("/api/gpus", (RequestDelegate)(c => api.Plain(c, ["gpus", "--format", "json"])));
-        app.MapGet("/api/accuracy", (RequestDelegate)(c => Json(c, 200, Accuracy.Table())));
-        app.MapFallback((RequestDelegate)(c => c.Request.Path.StartsWithSegments("/api")
-            ? Api.Error(c, 404, $"No endpoint {c.Request.Method} {c.Request.Path}; see /openapi/v1.json.")
-            : Api.Error(c, 404, "Not found.")));
-        return app;
+        app.UseRouting();
+        app.UseEndpoints(endpoints =>
+        {
+            endpoints.MapGet("/", (RequestDelegate)(c => Asset(c, "index.html")));
+            endpoints.MapGet("/assets/{name}", (RequestDelegate)(c => Asset(c, (string)c.Request.RouteValues["name"]!)));
+            endpoints.MapGet("/openapi/v1.json", (RequestDelegate)(c => Asset(c, "openapi.json")));
+            endpoints.MapPost("/api/infer", (RequestDelegate)(c => api.Estimate(c, "infer")));
+            endpoints.MapPost("/api/train", (RequestDelegate)(c => api.Estimate(c, "train")));
+            endpoints.MapPost("/api/fit", (RequestDelegate)(c => api.Estimate(c, "fit")));
+            endpoints.MapPost("/api/sweep", (RequestDelegate)api.Sweep);
+            endpoints.MapPost("/api/fits", (RequestDelegate)api.FitsMatrix);
+            endpoints.MapPost("/api/upload", (RequestDelegate)api.Upload);
+            endpoints.MapGet("/api/models", (RequestDelegate)api.Models);
+            endpoints.MapGet("/api/gpus", (RequestDelegate)(c => api.Plain(c, ["gpus", "--format", "json"])));
+            endpoints.MapGet("/api/accuracy", (RequestDelegate)(c => Json(c, 200, Accuracy.Table())));
+            endpoints.MapFallback((RequestDelegate)(c => c.Request.Path.StartsWithSegments("/api")
+                ? Api.Error(c, 404, $"No endpoint {c.Request.Method} {c.Request.Path}; see /openapi/v1.json.")
+                : Api.Error(c, 404, "Not found.")));
+        });
     }
 
     private static async Task Asset(HttpContext context, string name)

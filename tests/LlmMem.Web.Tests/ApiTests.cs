@@ -1,22 +1,12 @@
 using System.Net;
 using System.Text;
 using System.Text.Json;
-using LlmMem.Cli;
 
 namespace LlmMem.Web.Tests;
 
-public sealed class ApiTests : IAsyncLifetime
+public sealed class ApiTests(LlmMemWebFactory factory) : IClassFixture<LlmMemWebFactory>
 {
-    private Microsoft.AspNetCore.Builder.WebApplication app = null!;
-    private HttpClient client = null!;
-
-    public async Task InitializeAsync() => (app, client) = await WebHost.StartInMemoryAsync();
-
-    public async Task DisposeAsync()
-    {
-        client.Dispose();
-        await app.DisposeAsync();
-    }
+    private readonly HttpClient client = factory.CreateClient();
 
     private async Task<(HttpStatusCode Status, string Body)> PostAsync(string path, string json)
     {

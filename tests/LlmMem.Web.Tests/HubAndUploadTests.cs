@@ -12,7 +12,7 @@ public sealed class HubAndUploadTests : IAsyncLifetime
 {
     private FakeHub hub = null!;
     private readonly TempFolder home = new();
-    private Microsoft.AspNetCore.Builder.WebApplication app = null!;
+    private LlmMemWebFactory factory = null!;
     private HttpClient client = null!;
 
     public async Task InitializeAsync()
@@ -20,13 +20,14 @@ public sealed class HubAndUploadTests : IAsyncLifetime
         hub = await FakeHub.StartAsync();
         HubFixtures.AddCheckpoint(hub.Repo("org/smol"), LlmMem.Formats.Tests.Fixtures.Path("HuggingFaceTB--SmolLM2-135M"), HubFixtures.SmolLm2Shards());
         var variables = new Dictionary<string, string> { ["HF_ENDPOINT"] = hub.Endpoint.AbsoluteUri, ["HF_HOME"] = home.Path, ["LLMEM_HUB_RETRIES"] = "1" };
-        (app, client) = await WebHost.StartInMemoryAsync((args, stdout, stderr) => CliApp.Run(args, stdout, stderr, 120, name => variables.GetValueOrDefault(name)));
+        factory = new LlmMemWebFactory { Cli = (args, stdout, stderr) => CliApp.Run(args, stdout, stderr, 120, name => variables.GetValueOrDefault(name)) };
+        client = factory.CreateClient();
     }
 
     public async Task DisposeAsync()
     {
         client.Dispose();
-        await app.DisposeAsync();
+        await factory.DisposeAsync();
         await hub.DisposeAsync();
         home.Dispose();
     }
