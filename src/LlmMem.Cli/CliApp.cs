@@ -28,6 +28,7 @@ public static class CliApp
             ValidateCommand.Create(output),
             GpusCommand.Create(output),
             DtypesCommand.Create(output),
+            ServeCommand.Create(output),
         };
 
         try

@@ -1,0 +1,34 @@
+using System.CommandLine;
+using LlmMem.Web;
+using Microsoft.Extensions.Hosting;
+
+namespace LlmMem.Cli.Commands;
+
+/// <summary>
+/// <c>llmem serve</c>: the web calculator on http://127.0.0.1:5178, in the JIT build and the Native AOT binary alike
+/// (ASP.NET Core's slim builder, handlers as plain request delegates, JSON through JsonNode: no trim or AOT warnings).
+/// </summary>
+internal static class ServeCommand
+{
+    public static Command Create(CliOutput output)
+    {
+        var urls = new Option<string?>("--urls") { Description = $"Where to listen (default {WebServer.DefaultUrls}); e.g. http://0.0.0.0:8080 to serve a network.", HelpName = "url" };
+        var command = new Command("serve", "The web calculator: a page and a JSON API (/api/infer, /api/train, /api/fit …) over the same estimates. Opens nothing; prints the address.") { urls };
+        command.SetAction(result =>
+        {
+            var app = WebServer.Create(new WebServerOptions(result.GetValue(urls) ?? WebServer.DefaultUrls), Run);
+            app.Start();
+            foreach (var address in app.Urls)
+            {
+                output.Out.WriteLine($"llmem: the web calculator is at {address} (Ctrl+C stops it)");
+            }
+
+            output.Out.Flush();
+            app.WaitForShutdown();
+            return ExitCodes.Ok;
+        });
+        return command;
+
+        static int Run(string[] args, TextWriter stdout, TextWriter stderr) => CliApp.Run(args, stdout, stderr, 120, static name => Environment.GetEnvironmentVariable(name));
+    }
+}
