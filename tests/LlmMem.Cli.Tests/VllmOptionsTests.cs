@@ -86,6 +86,16 @@ public class VllmOptionsTests
     }
 
     [Fact]
+    public void MaxModelLen_AboveTheModels_IsFlagged()
+    {
+        // Qwen3-32B's config.json: max_position_embeddings 40,960.
+        var json = Json("infer", "qwen3-32b", "--engine", "vllm", "--gpu", "a100-80gb", "--max-model-len", "131072");
+        Assert.Contains(json.GetProperty("warnings").EnumerateArray(), w => w.GetProperty("code").GetString() == "max_model_len_above_model");
+        var within = Json("infer", "qwen3-32b", "--engine", "vllm", "--gpu", "a100-80gb", "--max-model-len", "40960");
+        Assert.DoesNotContain(within.GetProperty("warnings").EnumerateArray(), w => w.GetProperty("code").GetString() == "max_model_len_above_model");
+    }
+
+    [Fact]
     public void Table_SaysTheTokensAndConcurrency()
     {
         var (exit, output, _) = CliRunner.Run("infer", "llama-3.1-8b", "--engine", "vllm", "--gpu", "h100", "--max-model-len", "32768");

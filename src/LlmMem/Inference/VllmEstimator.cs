@@ -128,6 +128,14 @@ internal static class VllmEstimator
             warnings.Add(batchNote);
         }
 
+        if (shape.ContextLength > 0 && maxModelLen > shape.ContextLength)
+        {
+            // vllm/config.py _get_and_verify_max_len: a longer max_model_len is an error unless the user insists.
+            warnings.Add(new("max_model_len_above_model",
+                $"max_model_len {maxModelLen:N0} exceeds the model's {shape.ContextLength:N0} tokens (max_position_embeddings): vLLM refuses it unless rope scaling extends the context or VLLM_ALLOW_LONG_MAX_MODEL_LEN=1 is set.",
+                "context"));
+        }
+
         warnings.Add(new("heuristic_activations",
             "vLLM measures its activation peak and CUDA graphs by running the model; llmem derives them from the architecture (docs/accuracy.md shows the error on real logs). Vision encoders and quantisation kernels' workspaces are not modelled.",
             "engine"));
