@@ -85,3 +85,27 @@ public class TrainCommandTests
         Assert.Contains("disagree", CliRunner.Run("train", "llama-3.1-8b", "--zero", "2", "--fsdp", "full-shard").Err);
     }
 }
+
+/// <summary>PyTorch DDP's all-reduce buckets: a second copy of the gradients unless gradient_as_bucket_view.</summary>
+public class DdpBucketTests
+{
+    private static Dictionary<string, long> Terms(params string[] args)
+    {
+        var (exit, output, error) = CliRunner.Run(["train", "llama-3.1-8b", "--gpu", "h100", .. args, "--format", "json"]);
+        Assert.True(exit == 0, error);
+        using var json = System.Text.Json.JsonDocument.Parse(output);
+        return json.RootElement.GetProperty("devices")[0].GetProperty("terms").EnumerateArray()
+            .GroupBy(t => t.GetProperty("id").GetString()!).ToDictionary(g => g.Key, g => g.Sum(t => t.GetProperty("bytes").GetInt64()));
+    }
+
+    [Fact]
+    public void PlainDdp_HoldsTheGradientsTwice_BucketViewOnce_ZeroNone()
+    {
+        var ddp = Terms("--gpus", "8");
+        // 8,030,261,248 bf16 gradients = 16,060,522,496 B, copied into the buckets, live in both phases of the step.
+        Assert.Equal(16_060_522_496L, ddp["framework_overhead"]);
+        Assert.False(Terms("--gpus", "8", "--ddp-bucket-view").ContainsKey("framework_overhead"));
+        Assert.False(Terms("--gpus", "8", "--zero", "1").ContainsKey("framework_overhead"));
+        Assert.False(Terms().ContainsKey("framework_overhead"));
+    }
+}

@@ -73,6 +73,8 @@ internal sealed class TrainOptions
 
     private readonly Option<bool> compile = new("--compile") { Description = "torch.compile: RMSNorm's fp32 upcast and a chunked loss's log-softmax are recomputed in the backward, not saved." };
 
+    private readonly Option<bool> bucketView = new("--ddp-bucket-view", "--gradient-as-bucket-view") { Description = "DDP's gradient_as_bucket_view: gradients live in the all-reduce buckets (no second copy)." };
+
     private readonly Option<bool> dpo = new("--dpo") { Description = "DPO-style preference training: a frozen reference model (a copy for full training; the base without adapters for LoRA) and chosen + rejected sequences per example." };
 
     private readonly Option<string?> virtualStages = new("--virtual-stages", "--virtual-pipeline-model-parallel-size") { Description = "Interleaved pipeline schedule: model chunks per GPU (the first stage holds 1 + (pp − 1)/(pp × v) times more).", HelpName = "v" };
@@ -81,7 +83,7 @@ internal sealed class TrainOptions
     public void AddTrainingOnly(Command command)
     {
         foreach (var option in new Option[] { method, precision, optimizer, rank, targets, zero, offload, fsdp, checkpointing, loss, sequenceParallel, microBatches,
-                     gradAccum, offloadActivations, dropout, optimizerInBackward, compile, dpo, virtualStages })
+                     gradAccum, offloadActivations, dropout, optimizerInBackward, compile, dpo, virtualStages, bucketView })
         {
             command.Options.Add(option);
         }
@@ -134,7 +136,8 @@ internal sealed class TrainOptions
             OptimizerInBackward: result.GetValue(optimizerInBackward),
             Compiled: result.GetValue(compile),
             Preference: result.GetValue(dpo),
-            VirtualStages: (int?)CommonOptions.ReadCount(result.GetValue(virtualStages), "--virtual-stages", 1024));
+            VirtualStages: (int?)CommonOptions.ReadCount(result.GetValue(virtualStages), "--virtual-stages", 1024),
+            BucketView: result.GetValue(bucketView));
         if (request.VirtualStages is not null && (request.Parallelism?.PipelineParallel ?? 1) == 1)
         {
             throw new UsageException("--virtual-stages interleaves pipeline stages: it needs --pp 2 or more.");

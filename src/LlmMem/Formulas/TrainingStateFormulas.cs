@@ -10,6 +10,17 @@ public static class TrainingStateFormulas
 {
     /// <summary>One gradient per trainable parameter, in the gradient type.</summary>
     /// <remarks>ZeRO paper §3.1: gradients are the same size as the weights (2Ψ in fp16). Example: 8B fp32 → 32 GB.</remarks>
+    /// <summary>
+    /// PyTorch DDP's all-reduce buckets: the reducer copies every gradient into flat bucket tensors (bucket_cap_mb 25 each)
+    /// that live for the whole run, so plain DDP holds the gradients twice. torch/nn/parallel/distributed.py,
+    /// gradient_as_bucket_view: "can reduce peak memory usage, where the saved memory size will be equal to the total
+    /// gradients size". ZeRO and FSDP reduce-scatter their own partitions instead.
+    /// </summary>
+    public static Term DdpBuckets(Term gradients) =>
+        new(TermId.FrameworkOverhead, "DDP gradient buckets", gradients.Bytes,
+            "torch/nn/parallel/distributed.py: all-reduce buckets hold a copy of every gradient unless gradient_as_bucket_view=True",
+            () => $"one copy of the gradients: {gradients.Formula}");
+
     public static Term Gradients(ParameterCount trainable, DataType type, long shards = 1) =>
         Storage(TermId.Gradients, $"Gradients ({type.Name})", trainable, type, shards,
             "one gradient per trainable parameter (ZeRO, Rajbhandari et al. 2019, §3.1)");

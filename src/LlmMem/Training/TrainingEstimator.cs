@@ -159,6 +159,12 @@ public static class TrainingEstimator
             terms.Add(CudaContextFormulas.CudaContext(CudaContextFormulas.PyTorch, "PyTorch", InferenceEngine.Transformers.CudaContextSource));
         }
 
+        // Plain DDP (several replicas, no sharding) keeps a second copy of the gradients in its all-reduce buckets.
+        if (parallel.Replicas > 1 && request.Zero == 0 && !request.BucketView && terms.FirstOrDefault(t => t.Id == TermId.Gradients) is { } grads)
+        {
+            terms.Add(TrainingStateFormulas.DdpBuckets(grads));
+        }
+
         var ranks = request.HybridShard ? Math.Max(1, parallel.Replicas / parallel.Nodes) : parallel.Replicas;
         var (gpuTerms, hostTerms) = Shard(terms.ToImmutable(), request.Zero, ranks, request.OffloadOptimizer, request.OffloadParameters);
         if (request.Zero == 3 && request.Model.Shape is { } layered && ranks > 1)
@@ -247,6 +253,10 @@ public static class TrainingEstimator
         if (request.Zero > 0)
         {
             settings.Add("zero", request.Zero);
+        }
+        else if (parallel.Replicas > 1)
+        {
+            settings.Add("ddp_bucket_view", request.BucketView ? "on" : "off", !request.BucketView);
         }
 
         if (request.OffloadOptimizer || request.OffloadParameters)

@@ -25,6 +25,7 @@ namespace LlmMem.Training;
 /// <param name="OptimizerInBackward">The optimizer steps each parameter as soon as its gradient exists (torchtune optimizer_in_bwd): the gradients never all live.</param>
 /// <param name="Compiled">torch.compile (--compile): AOTAutograd recomputes cheap pointwise results (RMSNorm's fp32 upcast, the loss's log-softmax) instead of saving them.</param>
 /// <param name="Preference">DPO-style preference training (--dpo): a frozen reference model, and chosen and rejected sequences in one batch.</param>
+/// <param name="BucketView">DDP's gradient_as_bucket_view (--ddp-bucket-view): gradients live in the all-reduce buckets, with no second copy.</param>
 /// <param name="VirtualStages">Model chunks per GPU of the interleaved pipeline schedule (--virtual-stages, Megatron's virtual pipeline size).</param>
 /// <param name="LanguageModelHead">False for an encoder with a small task head: no logits over the vocabulary.</param>
 public sealed record TrainingRequest(
@@ -54,7 +55,8 @@ public sealed record TrainingRequest(
     bool LanguageModelHead = true,
     bool Compiled = false,
     bool Preference = false,
-    int? VirtualStages = null)
+    int? VirtualStages = null,
+    bool BucketView = false)
 {
     public const long DefaultSequenceTokens = 4096;
     public const long DefaultBatch = 1;
