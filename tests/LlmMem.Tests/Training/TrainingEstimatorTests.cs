@@ -8,8 +8,10 @@ namespace LlmMem.Tests.Training;
 
 public class TrainingEstimatorTests
 {
+    /// <summary>Model states only: DDP's bucket copy is left out (gradient_as_bucket_view), as the article and the ZeRO paper leave it out.</summary>
     private static Estimate Train(long parameters, TrainingPrecision precision, Optimizer optimizer, Parallelism? parallelism = null) =>
-        TrainingEstimator.Estimate(new TrainingRequest(new ModelSpec("m", ParameterCount.Of(parameters)), null, precision, optimizer, Parallelism: parallelism));
+        TrainingEstimator.Estimate(new TrainingRequest(new ModelSpec("m", ParameterCount.Of(parameters)), null, precision, optimizer, Parallelism: parallelism,
+            BucketView: true));
 
     private static long Bytes(Estimate e, TermId id) => e.Devices[0].Find(id)?.Bytes.Bytes ?? 0;
 
@@ -101,9 +103,20 @@ public class TrainingEstimatorTests
 
 public class ZeroShardingTests
 {
+    // The paper's figure counts model states: its stage-0 baseline leaves DDP's bucket copy out (gradient_as_bucket_view).
     private static long PerGpu(int stage) =>
         TrainingEstimator.Estimate(new TrainingRequest(new ModelSpec("7.5B", ParameterCount.Of(7_500_000_000)), null, TrainingPrecision.MixedFp16, Optimizer.Adam,
-            Parallelism: Dp64, Zero: stage)).Devices[0].Total.Bytes;
+            Parallelism: Dp64, Zero: stage, BucketView: true)).Devices[0].Total.Bytes;
+
+    [Fact]
+    public void PlainDdp_AddsOneCopyOfTheGradients_ToFigure1sBaseline()
+    {
+        // 7.5B fp16 gradients = 15 GB in DDP's all-reduce buckets on top of the paper's 120 GB.
+        var ddp = TrainingEstimator.Estimate(new TrainingRequest(new ModelSpec("7.5B", ParameterCount.Of(7_500_000_000)), null, TrainingPrecision.MixedFp16,
+            Optimizer.Adam, Parallelism: Dp64)).Devices[0];
+        Assert.Equal(15_000_000_000L, ddp.Find(TermId.FrameworkOverhead)!.Bytes.Bytes);
+        Assert.Equal(135.0, Math.Round(ddp.Total.Bytes / 1e9, 1));
+    }
 
     private static readonly Parallelism Dp64 = Parallelism.TryCreate(null, null, 64, null, out var p, out _) ? p : throw new InvalidOperationException();
 
