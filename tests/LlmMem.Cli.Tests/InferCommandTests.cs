@@ -106,3 +106,17 @@ public class InferCommandTests
         Assert.True(device.GetProperty("fits").GetBoolean());
     }
 }
+
+/// <summary>Markdown says where the model's files were read, as the table does.</summary>
+public class MarkdownOriginTests
+{
+    [Fact]
+    public void LocalConfig_IsNamed_CatalogIsNot()
+    {
+        var path = Path.Combine(AppContext.BaseDirectory, "hf-configs", "Qwen--Qwen3-8B.json");
+        var (exit, output, error) = CliRunner.Run("infer", path, "--format", "markdown");
+        Assert.True(exit == 0, error);
+        Assert.Contains("From local path (", output);
+        Assert.DoesNotContain("From catalog", CliRunner.Run("infer", "qwen3-8b", "--format", "markdown").Out);
+    }
+}

@@ -16,6 +16,13 @@ internal static class MarkdownRenderer
         md.AppendLine($"{estimate.Model.Parameters.FormatExact()} parameters · " +
             string.Join(" · ", estimate.Workload.Settings.Select(s => $"{s.Name} {Escape(s.Value)}{(s.IsDefault ? " (default)" : "")}")));
         md.AppendLine();
+        if (estimate.Model.Origin is { } origin && !origin.StartsWith("catalog", StringComparison.Ordinal) && origin != "parameter count")
+        {
+            // As the table says it: where the files were read (a local path, llmem's cache, the Hub).
+            md.AppendLine($"From {Escape(origin)}.");
+            md.AppendLine();
+        }
+
 
         var units = options.Columns;
         md.AppendLine("| Device | Term | Bytes | " + string.Join(" | ", units.Select(u => u.Symbol)) + " |");
