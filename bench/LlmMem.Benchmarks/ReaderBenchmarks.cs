@@ -4,6 +4,7 @@ using LlmMem.DataTypes;
 using LlmMem.Formats.Gguf;
 using LlmMem.Formats.HuggingFace;
 using LlmMem.Formats.Safetensors;
+using LlmMem.Formats.Tests.Gguf;
 using LlmMem.Models;
 
 namespace LlmMem.Benchmarks;
@@ -22,22 +23,21 @@ public class ReaderBenchmarks
     public const int Shards = 100;
 
     private byte[] config = null!;
-    private byte[] ggufHeader = null!;
-    private long ggufLength;
+    private Formats.Tests.Gguf.GgufImage gguf = null!;
     private byte[] index = null!;
 
     [GlobalSetup]
     public void Setup()
     {
         config = File.ReadAllBytes(Path.Combine(AppContext.BaseDirectory, "data", "meta-llama--Llama-3.1-8B.json"));
-        (ggufHeader, ggufLength) = GgufImage.Build(GgufLayers, Vocabulary);
+        gguf = GgufBenchmarkFile.Build(GgufLayers, Vocabulary);
         index = SafetensorsIndexImage.Build(Shards, layers: 126);
 
         // Fail in setup, not in a timed loop, if an input stops being what the benchmark says it is.
-        var gguf = ReadGguf();
-        if (gguf.Tensors.Length < 1_000 || !gguf.Metadata.ContainsKey("tokenizer.ggml.tokens"))
+        var read = ReadGguf();
+        if (read.Tensors.Length < 1_000 || !read.Metadata.ContainsKey("tokenizer.ggml.tokens"))
         {
-            throw new InvalidOperationException($"the GGUF has {gguf.Tensors.Length} tensors; the benchmark wants at least 1,000 and a vocabulary");
+            throw new InvalidOperationException($"the GGUF has {read.Tensors.Length} tensors; the benchmark wants at least 1,000 and a vocabulary");
         }
 
         if (ParseIndex().Shards.Length != Shards)
@@ -52,7 +52,7 @@ public class ReaderBenchmarks
     [Benchmark(Description = "GGUF header read (1,011 tensors, 150k-token vocabulary)")]
     public GgufFile ReadGguf()
     {
-        using var stream = new ZeroTailStream(ggufHeader, ggufLength);
+        using var stream = gguf.Open();
         return GgufReader.Read(stream, "bench.gguf");
     }
 
@@ -61,122 +61,35 @@ public class ReaderBenchmarks
 }
 
 /// <summary>
-/// A GGUF v3 header as llama.cpp's converter writes one (ggml docs/gguf.md §File Structure): metadata including a
-/// tokenizer, then tensor infos; the tensor data is virtual zeros (<see cref="ZeroTailStream"/>).
+/// A GGUF v3 file as llama.cpp's converter lays one out, written by the reader tests' <see cref="GgufBuilder"/>:
+/// metadata including a tokenizer, then tensor infos; the tensor data is virtual zeros.
 /// </summary>
-internal static class GgufImage
+internal static class GgufBenchmarkFile
 {
-    private const long Alignment = 32;
-    private const uint TypeUInt32 = 4;
-    private const uint TypeInt32 = 5;
-    private const uint TypeString = 8;
-    private const uint TypeArray = 9;
-
-    public static (byte[] Header, long Length) Build(int layers, int vocabulary)
+    public static Formats.Tests.Gguf.GgufImage Build(int layers, int vocabulary)
     {
         const long hidden = 4096, kv = 1024, ffn = 14336;
-        var tensors = new List<(string Name, long[] Dims, DataType Type)>
-        {
-            ("token_embd.weight", [hidden, vocabulary], DataType.Q4_K),
-        };
+        var b = new GgufBuilder()
+            .Str("general.architecture", "llama").Str("general.name", "benchmark")
+            .U32("llama.block_count", layers).U32("llama.embedding_length", hidden).U32("llama.attention.head_count", 32)
+            .Tokenizer(vocabulary)
+            .Tensor("token_embd.weight", DataType.Q4_K, hidden, vocabulary);
         for (var i = 0; i < layers; i++)
         {
-            tensors.Add(($"blk.{i}.attn_norm.weight", [hidden], DataType.Fp32));
-            tensors.Add(($"blk.{i}.attn_q.weight", [hidden, hidden], DataType.Q4_K));
-            tensors.Add(($"blk.{i}.attn_k.weight", [hidden, kv], DataType.Q4_K));
-            tensors.Add(($"blk.{i}.attn_v.weight", [hidden, kv], DataType.Q6_K));
-            tensors.Add(($"blk.{i}.attn_output.weight", [hidden, hidden], DataType.Q4_K));
-            tensors.Add(($"blk.{i}.ffn_norm.weight", [hidden], DataType.Fp32));
-            tensors.Add(($"blk.{i}.ffn_gate.weight", [hidden, ffn], DataType.Q4_K));
-            tensors.Add(($"blk.{i}.ffn_up.weight", [hidden, ffn], DataType.Q4_K));
-            tensors.Add(($"blk.{i}.ffn_down.weight", [ffn, hidden], DataType.Q6_K));
+            b.Tensor($"blk.{i}.attn_norm.weight", DataType.Fp32, hidden)
+                .Tensor($"blk.{i}.attn_q.weight", DataType.Q4_K, hidden, hidden)
+                .Tensor($"blk.{i}.attn_k.weight", DataType.Q4_K, hidden, kv)
+                .Tensor($"blk.{i}.attn_v.weight", DataType.Q6_K, hidden, kv)
+                .Tensor($"blk.{i}.attn_output.weight", DataType.Q4_K, hidden, hidden)
+                .Tensor($"blk.{i}.ffn_norm.weight", DataType.Fp32, hidden)
+                .Tensor($"blk.{i}.ffn_gate.weight", DataType.Q4_K, hidden, ffn)
+                .Tensor($"blk.{i}.ffn_up.weight", DataType.Q4_K, hidden, ffn)
+                .Tensor($"blk.{i}.ffn_down.weight", DataType.Q6_K, ffn, hidden);
         }
 
-        tensors.Add(("output_norm.weight", [hidden], DataType.Fp32));
-        tensors.Add(("output.weight", [hidden, vocabulary], DataType.Q6_K));
-
-        using var memory = new MemoryStream();
-        using var w = new BinaryWriter(memory, Encoding.UTF8, leaveOpen: true);
-        w.Write("GGUF"u8);
-        w.Write(3u);
-        w.Write((ulong)tensors.Count);
-        w.Write(8ul); // metadata pairs, written below
-        String(w, "general.architecture", "llama");
-        String(w, "general.name", "benchmark");
-        UInt32(w, "llama.block_count", (uint)layers);
-        UInt32(w, "llama.embedding_length", (uint)hidden);
-        UInt32(w, "llama.attention.head_count", 32);
-        Key(w, "tokenizer.ggml.tokens", TypeArray);
-        StringArray(w, vocabulary, i => $"tok{i}");
-        Key(w, "tokenizer.ggml.token_type", TypeArray);
-        w.Write(TypeInt32);
-        w.Write((ulong)vocabulary);
-        for (var i = 0; i < vocabulary; i++)
-        {
-            w.Write(1);
-        }
-
-        Key(w, "tokenizer.ggml.merges", TypeArray);
-        StringArray(w, vocabulary, i => $"t o{i}");
-
-        long offset = 0;
-        foreach (var (name, dims, type) in tensors)
-        {
-            Text(w, name);
-            w.Write((uint)dims.Length);
-            foreach (var d in dims)
-            {
-                w.Write((ulong)d);
-            }
-
-            w.Write((uint)type.GgmlId!.Value);
-            w.Write((ulong)offset);
-            offset = Align(offset + Bytes(dims, type));
-        }
-
-        var dataOffset = Align(memory.Position);
-        memory.SetLength(dataOffset);
-        return (memory.ToArray(), dataOffset + offset);
-    }
-
-    private static long Bytes(long[] dims, DataType type) =>
-        dims[0] / type.ElementsPerBlock * type.BytesPerBlock * dims.Skip(1).Aggregate(1L, (p, d) => p * d);
-
-    private static long Align(long n) => (n + Alignment - 1) / Alignment * Alignment;
-
-    private static void Key(BinaryWriter w, string key, uint type)
-    {
-        Text(w, key);
-        w.Write(type);
-    }
-
-    private static void String(BinaryWriter w, string key, string value)
-    {
-        Key(w, key, TypeString);
-        Text(w, value);
-    }
-
-    private static void UInt32(BinaryWriter w, string key, uint value)
-    {
-        Key(w, key, TypeUInt32);
-        w.Write(value);
-    }
-
-    private static void StringArray(BinaryWriter w, int count, Func<int, string> item)
-    {
-        w.Write(TypeString);
-        w.Write((ulong)count);
-        for (var i = 0; i < count; i++)
-        {
-            Text(w, item(i));
-        }
-    }
-
-    private static void Text(BinaryWriter w, string text)
-    {
-        var bytes = Encoding.UTF8.GetBytes(text);
-        w.Write((ulong)bytes.Length);
-        w.Write(bytes);
+        return b.Tensor("output_norm.weight", DataType.Fp32, hidden)
+            .Tensor("output.weight", DataType.Q6_K, hidden, vocabulary)
+            .Build();
     }
 }
 
