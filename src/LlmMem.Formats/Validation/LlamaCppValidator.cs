@@ -22,16 +22,12 @@ public static class LlamaCppValidator
 
     private static CaseResult Validate(string line, int number)
     {
-        LlamaCppCase c;
-        try
+        if (!GroundTruthLine.TryParse(line, number, Engine, out var root, out var notACase))
         {
-            c = new LlamaCppCase(JsonDocument.Parse(line).RootElement.Clone());
-            _ = c.Id;
+            return notACase;
         }
-        catch (Exception e) when (e is JsonException or KeyNotFoundException or InvalidOperationException)
-        {
-            return new CaseResult($"line {number}", Engine, "partial", "skipped", "not a ground-truth case (malformed JSON or no id)", []);
-        }
+
+        var c = new LlamaCppCase(root);
 
         if (c.Meta is null || c.MetaLong("n_layer") is null || c.MetaLong("n_head_kv") is null || c.MetaLong("n_embd_head_k") is null)
         {

@@ -36,17 +36,13 @@ public static class TrainingValidator
                 continue;
             }
 
-            TrainingCase c;
-            try
+            if (!GroundTruthLine.TryParse(line, number, Engine, out var root, out var notACase))
             {
-                c = new TrainingCase(JsonDocument.Parse(line).RootElement.Clone());
-                _ = c.Id;
-            }
-            catch (Exception e) when (e is JsonException or KeyNotFoundException or InvalidOperationException)
-            {
-                results.Add(new CaseResult($"line {number}", Engine, "partial", "skipped", "not a ground-truth case (malformed JSON or no id)", []));
+                results.Add(notACase);
                 continue;
             }
+
+            var c = new TrainingCase(root);
 
             // A stacked table (torchtune's README) lists techniques that stay on in the rows below them.
             var stacked = c.Text("notes").Contains(StackedNote, StringComparison.Ordinal);

@@ -1,4 +1,5 @@
 using System.Collections.Immutable;
+using System.Text.Json;
 
 namespace LlmMem.Formats.Validation;
 
@@ -47,5 +48,30 @@ public sealed record ValidationReport(ImmutableArray<CaseResult> Cases)
         var low = (int)Math.Floor(rank);
         var high = (int)Math.Ceiling(rank);
         return sorted[low] + (sorted[high] - sorted[low]) * (rank - low);
+    }
+}
+
+/// <summary>One line of a ground-truth .jsonl file, before any engine reads it.</summary>
+internal static class GroundTruthLine
+{
+    /// <summary>The line's JSON object when it is a case (valid JSON with a string "id"); otherwise the skipped result that says so.</summary>
+    public static bool TryParse(string line, int number, string engine, out JsonElement root, out CaseResult skipped)
+    {
+        try
+        {
+            root = JsonDocument.Parse(line).RootElement.Clone();
+            if (root.ValueKind == JsonValueKind.Object && root.TryGetProperty("id", out var id) && id.ValueKind == JsonValueKind.String)
+            {
+                skipped = null!;
+                return true;
+            }
+        }
+        catch (JsonException)
+        {
+        }
+
+        root = default;
+        skipped = new CaseResult($"line {number}", engine, "partial", "skipped", "not a ground-truth case (malformed JSON or no id)", []);
+        return false;
     }
 }

@@ -26,16 +26,12 @@ public static class VllmValidator
 
     private static CaseResult Validate(string line, int number)
     {
-        VllmCase c;
-        try
+        if (!GroundTruthLine.TryParse(line, number, Engine, out var root, out var notACase))
         {
-            c = new VllmCase(JsonDocument.Parse(line).RootElement.Clone());
-            _ = c.Id;
+            return notACase;
         }
-        catch (Exception e) when (e is JsonException or KeyNotFoundException or InvalidOperationException)
-        {
-            return new CaseResult($"line {number}", Engine, "partial", "skipped", "not a ground-truth case (malformed JSON or no id)", []);
-        }
+
+        var c = new VllmCase(root);
 
         if (!c.Text("engine").StartsWith("vllm", StringComparison.OrdinalIgnoreCase))
         {
