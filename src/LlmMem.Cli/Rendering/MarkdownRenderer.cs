@@ -16,9 +16,8 @@ internal static class MarkdownRenderer
         md.AppendLine($"{estimate.Model.Parameters.FormatExact()} parameters · " +
             string.Join(" · ", estimate.Workload.Settings.Select(s => $"{s.Name} {Escape(s.Value)}{(s.IsDefault ? " (default)" : "")}")));
         md.AppendLine();
-        if (estimate.Model.Origin is { } origin && !origin.StartsWith("catalog", StringComparison.Ordinal) && origin != "parameter count")
+        if (TableRenderer.FilesOrigin(estimate.Model) is { } origin)
         {
-            // As the table says it: where the files were read (a local path, llmem's cache, the Hub).
             md.AppendLine($"From {Escape(origin)}.");
             md.AppendLine();
         }

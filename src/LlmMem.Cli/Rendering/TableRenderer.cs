@@ -15,10 +15,8 @@ internal static class TableRenderer
     public static void Render(Estimate estimate, RenderOptions options, IAnsiConsole console)
     {
         console.MarkupLine($"[bold]{Markup.Escape(estimate.Model.Name)}[/] · {estimate.Model.Parameters.FormatExact()} parameters · {estimate.Workload.Kind}");
-        if (estimate.Model.Origin is { } origin && !origin.StartsWith("catalog", StringComparison.Ordinal) && origin != "parameter count")
+        if (FilesOrigin(estimate.Model) is { } origin)
         {
-            // Files were read (a local path, llmem's Hub cache, the Hub): say which, and at which commit. A catalog id or a
-            // count names its source already, and the JSON always has "origin".
             console.MarkupLine($"[grey]from {Markup.Escape(origin)}[/]");
         }
 
@@ -70,6 +68,13 @@ internal static class TableRenderer
             }
         }
     }
+
+    /// <summary>
+    /// Where the files were read, when they were (a local path, llmem's Hub cache, the Hub, with its commit); null for a
+    /// catalog id or a count, which name their source already (the JSON always has "origin").
+    /// </summary>
+    internal static string? FilesOrigin(ModelSummary model) =>
+        model.Origin is { } origin && !origin.StartsWith("catalog", StringComparison.Ordinal) && origin != "parameter count" ? origin : null;
 
     private static Table BuildTable(Estimate estimate, IReadOnlyList<DeviceGroup> groups, RenderOptions options)
     {
