@@ -1,4 +1,3 @@
-using System.Globalization;
 using System.Text.Json;
 using System.Text.RegularExpressions;
 
@@ -64,6 +63,4 @@ internal sealed partial class VllmCase(JsonElement root)
 
     [GeneratedRegex(@"\d+\.\d+(\.\d+)?")]
     private static partial Regex VersionPattern();
-
-    public static string Invariant(double value) => value.ToString("0.###", CultureInfo.InvariantCulture);
 }

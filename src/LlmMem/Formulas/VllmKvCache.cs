@@ -107,7 +107,7 @@ public static class VllmKvCache
             var tokens = checked(blocks * blockSize);
             var concurrency = v1 ? (double)blocks / perRequest : (double)tokens / maxModelLen;
             return new VllmKvPool(blocks, blockSize, tokens, concurrency, maxModelLen, checked(perRequest * blockBytes),
-                LongestSequence(specs, blocks, blockSize, maxBatchedTokens), specs, 1, specs.Sum(s => s.Layers));
+                LongestSequence(specs, blocks, blockSize), specs, 1, specs.Sum(s => s.Layers));
         }
 
         // Several kinds with one page size: groups of the smallest kind's layer count (vLLM's uniform-page-size path).
@@ -117,7 +117,7 @@ public static class VllmKvCache
         var pooled = available / checked(page * groupSize);
         var requestBlocks = specs.Sum(s => checked(PerRequestBlocks([s], blockSize, maxModelLen, maxBatchedTokens, true) * ((s.Layers + groupSize - 1) / groupSize)));
         return new VllmKvPool(pooled, blockSize, checked(pooled / groups * blockSize), (double)pooled / Math.Max(1, requestBlocks), maxModelLen,
-            checked(requestBlocks * page * groupSize), LongestSequence(specs, pooled / groups, blockSize, maxBatchedTokens), specs, groups, groupSize);
+            checked(requestBlocks * page * groupSize), LongestSequence(specs, pooled / groups, blockSize), specs, groups, groupSize);
     }
 
     /// <summary>Blocks one request of max_model_len tokens holds in each group (the largest over kinds: one block spans every layer).</summary>
@@ -129,7 +129,7 @@ public static class VllmKvCache
             .Max();
 
     /// <summary>The longest request whose full-attention blocks fit (sliding layers need only their window).</summary>
-    private static long LongestSequence(ImmutableArray<VllmKvSpec> specs, long blocks, int blockSize, long maxBatchedTokens) =>
+    private static long LongestSequence(ImmutableArray<VllmKvSpec> specs, long blocks, int blockSize) =>
         specs.Any(s => s.SlidingWindow is null) ? checked(blocks * blockSize) : long.MaxValue;
 
     private static long CeilDiv(long a, long b) => (a + b - 1) / b;
