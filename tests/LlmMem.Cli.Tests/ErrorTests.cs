@@ -6,7 +6,7 @@ public class ErrorTests
     [Theory]
     [InlineData(2, "Unknown model 'llama': not in the catalog (see 'llmem models'), and not a parameter count such as 8B.", "infer", "llama")]
     [InlineData(2, "Unknown dtype 'bf61'. Valid: fp32, fp16, bf16, fp8, fp8_e5m2, int8, int4. Did you mean 'bf16'?", "infer", "8B", "--dtype", "bf61")]
-    [InlineData(2, "Unknown optimizer 'adamx'. Valid: sgd, sgd-momentum, adam, adamw, adamw-8bit, adafactor, lion. Did you mean 'adam'?", "train", "8B", "--optimizer", "adamx")]
+    [InlineData(2, "Unknown optimizer 'adamx'. Valid: sgd, sgd-momentum, adam, adamw, adamw-8bit, paged-adamw-8bit, paged-adamw, adafactor, lion, lion-8bit, paged-lion-8bit, paged-lion. Did you mean 'adam'?", "train", "8B", "--optimizer", "adamx")]
     [InlineData(2, "Unknown precision 'mixed-bf61'", "train", "8B", "--precision", "mixed-bf61")]
     [InlineData(2, "Unknown engine 'lamacpp'. Valid: transformers, vllm, llamacpp. Did you mean 'llamacpp'?", "infer", "8B", "--engine", "lamacpp")]
     [InlineData(2, "Unknown GPU 'rtx-4900'", "infer", "8B", "--gpu", "rtx-4900")]

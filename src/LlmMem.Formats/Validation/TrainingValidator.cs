@@ -137,7 +137,8 @@ public static class TrainingValidator
             model,
             Method: method,
             Precision: Precision(c, method, notes),
-            Optimizer: optimizerText.Contains("8bit", StringComparison.OrdinalIgnoreCase) ? Optimizer.AdamW8Bit
+            Optimizer: optimizerText.Contains("Paged", StringComparison.OrdinalIgnoreCase) && optimizerText.Contains("8bit", StringComparison.OrdinalIgnoreCase) ? Optimizer.PagedAdamW8Bit
+                : optimizerText.Contains("8bit", StringComparison.OrdinalIgnoreCase) ? Optimizer.AdamW8Bit
                 : optimizerText.Contains("Adafactor", StringComparison.OrdinalIgnoreCase) ? Optimizer.Adafactor
                 : Optimizer.AdamW,
             SequenceTokens: c.Long("seq_len"),

@@ -47,7 +47,7 @@ public static class TrainingStateFormulas
             case OptimizerStateStorage.Factored:
                 return FactoredStates(trainable, perShard, shards, optimizer, precision.States, label);
             default:
-                var type = optimizer.Storage == OptimizerStateStorage.Blockwise8Bit ? Bnb8BitState : precision.States;
+                var type = optimizer.Storage == OptimizerStateStorage.Blockwise8Bit ? Bnb8BitState : optimizer.StateType ?? precision.States;
                 var one = type.SizeOf(perShard);
                 return new Term(TermId.OptimizerStates, label, one * optimizer.StateCount, optimizer.Source,
                     () => $"{optimizer.StateCount} states × {FormulaText.Storage(trainable.Value, shards, perShard, "params", type)}");

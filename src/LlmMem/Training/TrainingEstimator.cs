@@ -226,6 +226,13 @@ public static class TrainingEstimator
                 "optimizer"));
         }
 
+        if (optimizer.Paged)
+        {
+            warnings.Add(new("optimizer_paged",
+                $"{optimizer.Name} keeps the states of tensors with ≥{SettingsBuilder.Thousands(Optimizer.PagedMinimumElements)} elements in CUDA unified memory: counted on the GPU, where they stay while memory allows; under pressure the driver moves them to host RAM (slower steps, not an out-of-memory error), and PyTorch's max_memory_allocated/reserved do not include them.",
+                "optimizer"));
+        }
+
         if (shards > 1)
         {
             warnings.Add(new("even_split",

@@ -67,6 +67,33 @@ public class TrainingEstimatorTests
         Assert.Contains(estimate.Warnings, w => w is { Code: "optimizer_small_tensors", Field: "optimizer" });
     }
 
+    [Theory]
+    [InlineData("paged_adamw_32bit", "paged-adamw", 4 + 4)] // bf16 parameters, yet fp32 moments (optim_bits 32)
+    [InlineData("paged_adamw_8bit", "paged-adamw-8bit", 0)]
+    [InlineData("paged_lion_32bit", "paged-lion", 4)]
+    [InlineData("paged_lion_8bit", "paged-lion-8bit", 0)]
+    public void PagedOptimizers_AreTheirOwnEntries_WithUnifiedMemoryStatesAndAWarning(string transformersName, string name, long fp32StateBytes)
+    {
+        // transformers' OptimizerNames spellings (training_args.py) parse to bitsandbytes' paged optimizers.
+        Assert.True(Optimizer.TryParse(transformersName, out var optimizer, out _));
+        Assert.Equal(name, optimizer.Name);
+        Assert.True(optimizer.Paged);
+
+        var estimate = Train(1_000_000, TrainingPrecision.Bf16, optimizer);
+        if (fp32StateBytes > 0)
+        {
+            Assert.Equal(fp32StateBytes * 1_000_000, Bytes(estimate, TermId.OptimizerStates));
+        }
+
+        Assert.Contains(estimate.Warnings, w => w is { Code: "optimizer_paged", Field: "optimizer" });
+        Assert.DoesNotContain(Train(1_000_000, TrainingPrecision.Bf16, Optimizer.AdamW8Bit).Warnings, w => w.Code == "optimizer_paged");
+    }
+
+    [Fact]
+    public void PagedAdamW8Bit_KeepsTheSameBytesAsAdamW8Bit() =>
+        Assert.Equal(Bytes(Train(1 << 20, TrainingPrecision.MixedBf16, Optimizer.AdamW8Bit), TermId.OptimizerStates),
+            Bytes(Train(1 << 20, TrainingPrecision.MixedBf16, Optimizer.PagedAdamW8Bit), TermId.OptimizerStates));
+
     [Fact]
     public void Adafactor_IsFarSmallerThanAdam_AndSaysItIsApproximate()
     {
