@@ -125,6 +125,7 @@ internal sealed class TrainOptions
             OffloadOptimizer: Offloads(result.GetValue(offload)).Optimizer,
             OffloadParameters: Offloads(result.GetValue(offload)).Parameters,
             HybridShard: result.GetValue(fsdp)?.Trim().ToLowerInvariant() is "hybrid" or "hybrid-shard" or "hybrid_shard",
+            Fsdp: result.GetValue(fsdp) is not null,
             Checkpointing: InferCommand.ParseValue<Checkpointing>(result.GetValue(checkpointing), ActivationOptions.TryParseCheckpointing),
             Attention: InferCommand.ParseValue<LlmMem.Inference.AttentionImplementation>(result.GetValue(attention ?? this.attention), LlmMem.Inference.TransformersSettings.TryParseAttention),
             Loss: InferCommand.ParseValue<LossImplementation>(result.GetValue(loss), ActivationOptions.TryParseLoss),

