@@ -52,6 +52,22 @@ public class TrainCommandTests
     }
 
     [Fact]
+    public void AdapterDtype_Bf16_HalvesTheAdaptersAndTheirStates_AsTorchtuneKeepsThem()
+    {
+        var (exit, output, error) = CliRunner.Run("train", "llama-3.1-8b", "--method", "lora", "--rank", "16", "--targets", "all-linear",
+            "--precision", "bf16", "--adapter-dtype", "bf16", "--format", "json");
+
+        Assert.True(exit == 0, error);
+        using var json = JsonDocument.Parse(output);
+        var terms = json.RootElement.GetProperty("devices")[0].GetProperty("terms").EnumerateArray()
+            .ToDictionary(t => t.GetProperty("id").GetString()!, t => t.GetProperty("bytes").GetInt64());
+        Assert.Equal(41_943_040L * 2, terms["adapter_weights"]);
+        Assert.Equal(41_943_040L * 2 * 2, terms["optimizer_states"]); // AdamW's zeros_like(param): two bf16 moments
+        Assert.Equal("bf16", json.RootElement.GetProperty("workload").GetProperty("settings").GetProperty("adapter_dtype").GetString());
+        Assert.Contains("Unknown --adapter-dtype 'int8'", CliRunner.Run("train", "llama-3.1-8b", "--method", "lora", "--adapter-dtype", "int8").Err);
+    }
+
+    [Fact]
     public void Zero3_WithOffload_ShardsPerGpu_AndFillsEachNodesHost()
     {
         var (exit, output, error) = CliRunner.Run("train", "llama-3.1-70b", "--zero", "3", "--gpus", "16", "--nodes", "2", "--offload", "optimizer", "--format", "json");

@@ -1,4 +1,5 @@
 using System.CommandLine;
+using LlmMem.DataTypes;
 using LlmMem.Training;
 
 namespace LlmMem.Cli.Commands;
@@ -33,6 +34,12 @@ internal sealed class TrainOptions
     {
         Description = "LoRA target modules: all-linear, or names such as q_proj,v_proj (default, PEFT's for Llama-like models).",
         HelpName = "modules",
+    };
+
+    private readonly Option<string?> adapterDtype = new("--adapter-dtype")
+    {
+        Description = "LoRA adapters' dtype: fp32 (default: PEFT casts adapters to fp32), bf16 or fp16 (torchtune keeps them in the training dtype); their gradients and optimizer states follow.",
+        HelpName = "fp32|bf16|fp16",
     };
 
     private readonly Option<string?> zero = new("--zero", "--zero-stage") { Description = "ZeRO stage 0–3 over the data-parallel GPUs (FSDP full-shard = 3, shard-grad-op = 2).", HelpName = "0|1|2|3" };
@@ -82,7 +89,7 @@ internal sealed class TrainOptions
     /// <summary>The options only training has (method, precision, optimizer, adapters, sharding, activations).</summary>
     public void AddTrainingOnly(Command command)
     {
-        foreach (var option in new Option[] { method, precision, optimizer, rank, targets, zero, offload, fsdp, checkpointing, loss, sequenceParallel, microBatches,
+        foreach (var option in new Option[] { method, precision, optimizer, rank, targets, adapterDtype, zero, offload, fsdp, checkpointing, loss, sequenceParallel, microBatches,
                      gradAccum, offloadActivations, dropout, optimizerInBackward, compile, dpo, virtualStages, bucketView })
         {
             command.Options.Add(option);
@@ -138,7 +145,10 @@ internal sealed class TrainOptions
             Compiled: result.GetValue(compile),
             Preference: result.GetValue(dpo),
             VirtualStages: (int?)CommonOptions.ReadCount(result.GetValue(virtualStages), "--virtual-stages", 1024),
-            BucketView: result.GetValue(bucketView));
+            BucketView: result.GetValue(bucketView),
+            AdapterType: result.GetValue(adapterDtype) is { } adapterText
+                ? DataType.TryParse(adapterText, out var adapterType, out var adapterError, TrainingRequest.AdapterTypes) ? adapterType : throw new UsageException(adapterError.Replace("dtype", "--adapter-dtype"))
+                : null);
         if (request.VirtualStages is not null && (request.Parallelism?.PipelineParallel ?? 1) == 1)
         {
             throw new UsageException("--virtual-stages interleaves pipeline stages: it needs --pp 2 or more.");

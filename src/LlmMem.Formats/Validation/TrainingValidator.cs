@@ -133,10 +133,11 @@ public static class TrainingValidator
         var optimizerText = c.Text("optimizer");
         var torchtune = c.Text("framework").StartsWith("torchtune", StringComparison.Ordinal);
         var optimizerInBackward = optimizerText.Contains("optimizer_in_bwd", StringComparison.Ordinal) && !optimizerText.Contains("no optimizer_in_bwd", StringComparison.Ordinal);
+        var precision = Precision(c, method, notes);
         var request = new TrainingRequest(
             model,
             Method: method,
-            Precision: Precision(c, method, notes),
+            Precision: precision,
             Optimizer: optimizerText.Contains("Paged", StringComparison.OrdinalIgnoreCase) && optimizerText.Contains("8bit", StringComparison.OrdinalIgnoreCase) ? Optimizer.PagedAdamW8Bit
                 : optimizerText.Contains("8bit", StringComparison.OrdinalIgnoreCase) ? Optimizer.AdamW8Bit
                 : optimizerText.Contains("Adafactor", StringComparison.OrdinalIgnoreCase) ? Optimizer.Adafactor
@@ -150,6 +151,8 @@ public static class TrainingValidator
             OffloadOptimizer: offloadAll,
             OffloadParameters: offloadAll && zero == 3,
             Fsdp: parallelism.Contains("FSDP", StringComparison.Ordinal),
+            // torchtune's LoRA recipes build adapters under the training dtype (validate_expected_param_dtype on adapter_params).
+            AdapterType: torchtune && method != TrainingMethod.Full ? precision.Weights : null,
             Checkpointing: c.Bool("gradient_checkpointing") == true || (torchtune && c.Bool("gradient_checkpointing") is null) ? Checkpointing.Full : Checkpointing.None,
             Attention: Attention(c, model),
             Loss: stacked ? (stackedChunkedLoss ? LossImplementation.Chunked : LossImplementation.Standard)

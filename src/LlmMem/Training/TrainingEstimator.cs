@@ -31,13 +31,16 @@ public static class TrainingEstimator
         var quantization = method == TrainingMethod.Qlora ? QloraBase : null;
         var baseWeights = WeightFormulas.Weights(WeightLayout.For(shape, request.Model.Breakdown!, precision.Weights, quantization), shards);
         yield return new Term(baseWeights.Id, "Frozen base " + baseWeights.Label.ToLowerInvariant(), baseWeights.Bytes, baseWeights.Source, () => baseWeights.Formula);
-        var fp32 = DataType.Fp32;
-        var adapterTerm = WeightFormulas.Weights(adapters, fp32, shards);
+        var type = request.AdapterType ?? DataType.Fp32;
+        var adapterTerm = WeightFormulas.Weights(adapters, type, shards);
         var name = method switch { TrainingMethod.Qlora => "QLoRA", TrainingMethod.Dora => "DoRA", _ => "LoRA" };
-        yield return new Term(TermId.AdapterWeights, $"{name} adapters (r = {rank}, fp32)", adapterTerm.Bytes,
-            "Hu et al. 2021 §4.1: r × (in + out) per adapted linear layer; PEFT keeps adapters in fp32", () => adapterTerm.Formula);
-        yield return TrainingStateFormulas.Gradients(adapters, fp32, shards);
-        yield return TrainingStateFormulas.OptimizerStates(adapters, optimizer, TrainingPrecision.Fp32, shards);
+        yield return new Term(TermId.AdapterWeights, $"{name} adapters (r = {rank}, {type.Name})", adapterTerm.Bytes,
+            "Hu et al. 2021 §4.1: r × (in + out) per adapted linear layer; PEFT keeps adapters in fp32, torchtune in the training dtype", () => adapterTerm.Formula);
+        yield return TrainingStateFormulas.Gradients(adapters, type, shards);
+
+        // torch.optim's states are zeros_like(param): the adapters' own dtype.
+        var statePrecision = type == DataType.Bf16 ? TrainingPrecision.Bf16 : type == DataType.Fp16 ? TrainingPrecision.Fp16 : TrainingPrecision.Fp32;
+        yield return TrainingStateFormulas.OptimizerStates(adapters, optimizer, statePrecision, shards);
     }
 
     /// <summary>
@@ -264,7 +267,8 @@ public static class TrainingEstimator
         {
             settings.Add("rank", request.Rank ?? LoraAdapters.DefaultRank, request.Rank is null)
                 .Add("targets", request.Targets is { } t && t.SequenceEqual(LoraAdapters.KnownModules) ? "all-linear" : string.Join(",", request.Targets ?? LoraAdapters.DefaultTargets),
-                    request.Targets is null);
+                    request.Targets is null)
+                .Add("adapter_dtype", (request.AdapterType ?? DataType.Fp32).Name, request.AdapterType is null);
         }
 
         settings

@@ -28,6 +28,7 @@ namespace LlmMem.Training;
 /// <param name="BucketView">DDP's gradient_as_bucket_view (--ddp-bucket-view): gradients live in the all-reduce buckets, with no second copy.</param>
 /// <param name="VirtualStages">Model chunks per GPU of the interleaved pipeline schedule (--virtual-stages, Megatron's virtual pipeline size).</param>
 /// <param name="Fsdp">The sharding is PyTorch FSDP's (--fsdp) rather than DeepSpeed ZeRO's: FSDP prefetches the next unit's parameters.</param>
+/// <param name="AdapterType">LoRA adapters' dtype (--adapter-dtype); fp32 when null, as PEFT casts them (autocast_adapter_dtype). torchtune keeps them in the training dtype.</param>
 /// <param name="LanguageModelHead">False for an encoder with a small task head: no logits over the vocabulary.</param>
 public sealed record TrainingRequest(
     ModelSpec Model,
@@ -58,8 +59,13 @@ public sealed record TrainingRequest(
     bool Preference = false,
     int? VirtualStages = null,
     bool BucketView = false,
-    bool Fsdp = false)
+    bool Fsdp = false,
+    LlmMem.DataTypes.DataType? AdapterType = null)
 {
     public const long DefaultSequenceTokens = 4096;
     public const long DefaultBatch = 1;
+
+    /// <summary>The dtypes adapters can be kept in (<see cref="AdapterType"/>).</summary>
+    public static IReadOnlyList<LlmMem.DataTypes.DataType> AdapterTypes { get; } =
+        [LlmMem.DataTypes.DataType.Fp32, LlmMem.DataTypes.DataType.Bf16, LlmMem.DataTypes.DataType.Fp16];
 }
