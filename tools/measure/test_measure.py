@@ -1,5 +1,6 @@
 """Unit tests of the measurement kit that need no GPU and no torch (run by `dotnet test` through MeasureKitTests)."""
 import contextlib
+import importlib.util
 import io
 import json
 import os
@@ -88,6 +89,14 @@ class CommandTests(unittest.TestCase):
         self.assertEqual(27, len(lines))
         self.assertTrue(all(line["dry_run"] for line in lines))
         self.assertNotIn("torch", sys.modules)
+
+    @unittest.skipIf(importlib.util.find_spec("torch") is not None, "torch is installed: the worker would really measure")
+    def test_worker_answers_on_its_last_line(self):
+        # The parent-worker protocol (a JSON request on stdin, a JSON result on the last stdout line), without torch.
+        [setting] = plan.expand(_args("--suite", "infer", "--models", "qwen2.5-0.5b", "--batch", "1", "--prompt", "16", "--new-tokens", "4", "--attention", "sdpa"), Catalog())
+        result = measure._run_one(setting, Catalog().load_config(setting.model), timeout=60)
+        self.assertEqual("error", result["outcome"])
+        self.assertIn("needs PyTorch and Transformers", result["error"])
 
     def test_bad_arguments_are_one_line_and_exit_2(self):
         for argv in (["--precisions", "fp8"], ["--batch", "0"], ["--attention", "flash"], ["--lora-targets", "q proj"]):
