@@ -15,7 +15,7 @@ internal static class ValidateCommand
     public static Command Create(CliOutput output)
     {
         var engine = new Option<string?>("--engine") { Description = "Only this engine's cases: llamacpp, vllm or training.", HelpName = "llamacpp|vllm|training" };
-        var data = new Option<string?>("--data") { Description = "Ground-truth cases to use instead of the embedded copy: a .jsonl file (a name containing 'vllm' holds vLLM cases, 'training' training runs) or a folder of *llamacpp*.jsonl, *vllm*.jsonl and *training*.jsonl files.", HelpName = "path" };
+        var data = new Option<string?>("--data") { Description = "Ground-truth cases to use instead of the embedded copy: a .jsonl file (a name containing 'vllm' holds vLLM cases, 'training' or starting 'measured-' (tools/measure) training runs; with --engine, the file holds that engine's cases whatever its name) or a folder of *llamacpp*.jsonl, *vllm*.jsonl, *training*.jsonl and measured-*.jsonl files.", HelpName = "path" };
         var format = CommonOptions.NewFormat();
         format.Description = "Output: table (default), json or markdown (docs/accuracy.md is this command's markdown).";
         var command = new Command("validate", "Re-estimate every published real measurement and report the error per term: exact, median and 90th percentile.")
@@ -26,18 +26,20 @@ internal static class ValidateCommand
         {
             var (llama, vllm, training) = Engines(result.GetValue(engine));
             var path = result.GetValue(data);
+            // --engine names what a file holds: a user's file (tools/measure's output) needs no engine in its name.
+            var named = path is not null && result.GetValue(engine) is not null && !Directory.Exists(path);
             var cases = ImmutableArray.CreateBuilder<CaseResult>();
-            if (llama && (path is null || Directory.Exists(path) || !(IsVllmFile(path) || IsTrainingFile(path))))
+            if (llama && (path is null || named || Directory.Exists(path) || !(IsVllmFile(path) || IsTrainingFile(path))))
             {
                 cases.AddRange(LlamaCppValidator.Run(path is null ? GroundTruthData.EmbeddedLlamaCpp() : LlamaCppOrNone(path)).Cases);
             }
 
-            if (vllm && (path is null || Directory.Exists(path) || IsVllmFile(path)))
+            if (vllm && (path is null || named || Directory.Exists(path) || IsVllmFile(path)))
             {
                 cases.AddRange(VllmValidator.Run(path is null ? GroundTruthData.EmbeddedVllm() : VllmOrNone(path)).Cases);
             }
 
-            if (training && (path is null || Directory.Exists(path) || IsTrainingFile(path)))
+            if (training && (path is null || named || Directory.Exists(path) || IsTrainingFile(path)))
             {
                 cases.AddRange(TrainingValidator.Run(path is null ? GroundTruthData.EmbeddedTraining() : TrainingOrNone(path)).Cases);
             }
@@ -81,15 +83,19 @@ internal static class ValidateCommand
 
     private static bool IsVllmFile(string path) => Path.GetFileName(path).Contains("vllm", StringComparison.OrdinalIgnoreCase);
 
-    private static bool IsTrainingFile(string path) => Path.GetFileName(path).Contains("training", StringComparison.OrdinalIgnoreCase);
+    private static bool IsTrainingFile(string path) => Path.GetFileName(path) is var name
+        && (name.Contains("training", StringComparison.OrdinalIgnoreCase) || name.StartsWith(GroundTruthData.MeasuredPrefix, StringComparison.OrdinalIgnoreCase));
 
     private static IEnumerable<string> TrainingOrNone(string path) =>
-        Directory.Exists(path) && Directory.GetFiles(path, "*training*.jsonl").Length == 0 ? [] : GroundTruthData.TrainingFrom(path);
+        Directory.Exists(path) && Directory.GetFiles(path, "*training*.jsonl").Length == 0 && Directory.GetFiles(path, GroundTruthData.MeasuredPrefix + "*.jsonl").Length == 0
+            ? []
+            : GroundTruthData.TrainingFrom(path);
 
     /// <summary>A folder may hold only one engine's files: the other engine then has no cases rather than an error.</summary>
     private static IEnumerable<string> LlamaCppOrNone(string path) =>
         Directory.Exists(path) && Directory.GetFiles(path, "*llamacpp*.jsonl").Length == 0
-            && (Directory.GetFiles(path, "*vllm*.jsonl").Length > 0 || Directory.GetFiles(path, "*training*.jsonl").Length > 0)
+            && (Directory.GetFiles(path, "*vllm*.jsonl").Length > 0 || Directory.GetFiles(path, "*training*.jsonl").Length > 0
+                || Directory.GetFiles(path, GroundTruthData.MeasuredPrefix + "*.jsonl").Length > 0)
             ? []
             : GroundTruthData.LlamaCppFrom(path);
 

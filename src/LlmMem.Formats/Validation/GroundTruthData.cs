@@ -9,11 +9,24 @@ public static class GroundTruthData
     /// <summary>The embedded vLLM cases (data/groundtruth/vllm.jsonl at build time).</summary>
     public static IEnumerable<string> EmbeddedVllm() => Embedded("vllm");
 
-    /// <summary>The embedded training cases (data/groundtruth/training.jsonl at build time).</summary>
-    public static IEnumerable<string> EmbeddedTraining() => Embedded("training");
+    /// <summary>
+    /// The embedded training cases: data/groundtruth/training.jsonl, then every measured-*.jsonl there (written by
+    /// tools/measure in the same schema), at build time.
+    /// </summary>
+    public static IEnumerable<string> EmbeddedTraining() =>
+    [
+        .. Embedded("training"),
+        .. typeof(GroundTruthData).Assembly.GetManifestResourceNames()
+            .Where(n => n.StartsWith("groundtruth/" + MeasuredPrefix, StringComparison.Ordinal) && n.EndsWith(".jsonl", StringComparison.Ordinal))
+            .Order(StringComparer.Ordinal)
+            .SelectMany(Resource),
+    ];
 
-    /// <summary>The training cases of a .jsonl file, or of every *training*.jsonl file in a folder.</summary>
+    /// <summary>The training cases of a .jsonl file, or of every *training*.jsonl and measured-*.jsonl file in a folder.</summary>
     public static IEnumerable<string> TrainingFrom(string path) => From(path, "training");
+
+    /// <summary>The name tools/measure gives its files (tools/measure/README.md): training-schema lines.</summary>
+    public const string MeasuredPrefix = "measured-";
 
     /// <summary>The llama.cpp cases of a .jsonl file, or of every *llamacpp*.jsonl file in a folder.</summary>
     public static IEnumerable<string> LlamaCppFrom(string path) => From(path, "llamacpp");
@@ -21,9 +34,11 @@ public static class GroundTruthData
     /// <summary>The vLLM cases of a .jsonl file, or of every *vllm*.jsonl file in a folder.</summary>
     public static IEnumerable<string> VllmFrom(string path) => From(path, "vllm");
 
-    private static IEnumerable<string> Embedded(string engine)
+    private static IEnumerable<string> Embedded(string engine) => Resource($"groundtruth/{engine}.jsonl");
+
+    private static IEnumerable<string> Resource(string name)
     {
-        using var stream = typeof(GroundTruthData).Assembly.GetManifestResourceStream($"groundtruth/{engine}.jsonl")
+        using var stream = typeof(GroundTruthData).Assembly.GetManifestResourceStream(name)
             ?? throw new InvalidOperationException("the ground-truth resource is missing from the build");
         using var reader = new StreamReader(stream);
         return reader.ReadToEnd().Split('\n');
@@ -32,7 +47,9 @@ public static class GroundTruthData
     private static IEnumerable<string> From(string path, string engine)
     {
         var files = Directory.Exists(path)
-            ? Directory.GetFiles(path, $"*{engine}*.jsonl").Order(StringComparer.Ordinal).ToArray()
+            ? Directory.GetFiles(path, $"*{engine}*.jsonl")
+                .Concat(engine == "training" ? Directory.GetFiles(path, MeasuredPrefix + "*.jsonl") : [])
+                .Distinct().Order(StringComparer.Ordinal).ToArray()
             : File.Exists(path) ? [path] : throw new ModelFormatException(path, "no such file or folder.");
         if (files.Length == 0)
         {

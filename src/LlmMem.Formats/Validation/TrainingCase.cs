@@ -64,13 +64,17 @@ internal sealed partial class TrainingCase(JsonElement root)
     /// The peak per GPU the source printed, in bytes, with its rounding, and the field it came from: the allocator's
     /// figure when the source has one (it excludes the CUDA context and the caching allocator's slack), else nvidia-smi's.
     /// Units: torch and DeepSpeed's "GB" divide by 1024³ (deepspeed/runtime/utils.py see_memory_usage); torchtune says GiB
-    /// or GB; nvidia-smi prints MiB; other "GB" are taken as 10⁹.
+    /// or GB; nvidia-smi prints MiB; other "GB" are taken as 10⁹; tools/measure's *_bytes fields are bytes.
     /// </summary>
     public (double Bytes, double HalfUnit, string Field)? Peak()
     {
         (double, double, string)? Scaled(string field, double unit) => Number(field) is { } n ? (n.Value * unit, n.HalfUnit * unit, field) : null;
         var unitText = MeasuredValue("unit") is { ValueKind: JsonValueKind.String } u ? u.GetString() : null;
-        return Scaled("max_mem_allocated_gb", GiB)
+        // tools/measure writes exact bytes, one metric per line (tools/measure/records.py).
+        return Scaled("max_memory_allocated_bytes", 1)
+            ?? Scaled("max_memory_reserved_bytes", 1)
+            ?? Scaled("device_used_bytes", 1)
+            ?? Scaled("max_mem_allocated_gb", GiB)
             ?? Scaled("peak_memory_active_gib", GiB)
             ?? Scaled("peak_memory_per_gpu", unitText == "GiB" ? GiB : 1e9)
             ?? Scaled("per_gpu_memory_gb", 1e9)

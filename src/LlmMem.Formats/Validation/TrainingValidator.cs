@@ -78,6 +78,11 @@ public static class TrainingValidator
         var group = GroupOf(c);
         CaseResult Skip(string reason) => new(c.Id, Engine, group, "skipped", reason, []);
         var notes = new List<string>();
+        if (c.Text("workload") == "inference")
+        {
+            // tools/measure writes its generate() measurements in this schema too: ground truth for the Transformers engine.
+            return Skip("an inference measurement (Transformers generate()): the training validator does not compare it, and the Transformers engine has no validator yet");
+        }
 
         if (c.Text("task").StartsWith("CUDA context only", StringComparison.Ordinal) && c.Peak() is { } context)
         {
@@ -197,7 +202,9 @@ public static class TrainingValidator
 
         if (c.Peak() is not { } peak)
         {
-            return Skip("no per-GPU peak in bytes recorded (" + c.Text("metric") + ")");
+            return Skip(c.Bool("dry_run") == true ? "a dry run of tools/measure: the setting only, nothing measured"
+                : c.MeasuredFlag("oom") ? "out of memory on the case's GPU: the setting does not fit, no peak to compare"
+                : "no per-GPU peak in bytes recorded (" + c.Text("metric") + ")");
         }
 
         Estimate estimate;
@@ -272,7 +279,9 @@ public static class TrainingValidator
         return field switch
         {
             "estimated_gb" => "estimate",
-            "max_mem_allocated_gb" => "allocated",
+            "max_mem_allocated_gb" or "max_memory_allocated_bytes" => "allocated",
+            "max_memory_reserved_bytes" => "reserved",
+            "device_used_bytes" => "nvidia-smi",
             "peak_memory_active_gib" => "active",
             _ when text.Contains("nvidia-smi", StringComparison.OrdinalIgnoreCase) || text.Contains("screenshot", StringComparison.OrdinalIgnoreCase) => "nvidia-smi",
             _ when text.Contains("reserved", StringComparison.OrdinalIgnoreCase) => "reserved",
@@ -297,6 +306,9 @@ public static class TrainingValidator
         {
             _ when text.StartsWith("fp32", StringComparison.Ordinal) => TrainingPrecision.Fp32,
             _ when text.StartsWith("fp16 mixed", StringComparison.Ordinal) => TrainingPrecision.MixedFp16,
+            // tools/measure/plan.py's precisions: autocast over fp32 weights, or everything in bf16.
+            _ when text.StartsWith("bf16 mixed", StringComparison.Ordinal) => TrainingPrecision.MixedBf16,
+            _ when text.StartsWith("bf16 pure", StringComparison.Ordinal) => TrainingPrecision.Bf16,
             "32-bit" => TrainingPrecision.MixedBf16,
             "16-bit" => TrainingPrecision.Bf16,
             _ when c.Text("framework").StartsWith("torchtune", StringComparison.Ordinal) => TrainingPrecision.Bf16,
@@ -328,8 +340,19 @@ public static class TrainingValidator
         })];
     }
 
-    /// <summary>flash_attention true → flash; false → eager; not recorded → SDPA, except BERT (eager before Transformers 4.41's SDPA path).</summary>
-    private static AttentionImplementation Attention(TrainingCase c, ModelSpec model) => c.Bool("flash_attention") switch
+    /// <summary>
+    /// "attention" (tools/measure: Transformers' attn_implementation) when recorded; else flash_attention true → flash;
+    /// false → eager; not recorded → SDPA, except BERT (eager before Transformers 4.41's SDPA path).
+    /// </summary>
+    private static AttentionImplementation Attention(TrainingCase c, ModelSpec model) => c.Text("attention") switch
+    {
+        "eager" => AttentionImplementation.Eager,
+        "sdpa" => AttentionImplementation.Sdpa,
+        "flash_attention_2" => AttentionImplementation.Flash,
+        _ => FlashFlag(c, model),
+    };
+
+    private static AttentionImplementation FlashFlag(TrainingCase c, ModelSpec model) => c.Bool("flash_attention") switch
     {
         true => AttentionImplementation.Flash,
         false => AttentionImplementation.Eager,
