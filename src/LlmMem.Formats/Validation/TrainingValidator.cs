@@ -179,7 +179,8 @@ public static class TrainingValidator
             notes.Add("BERT's hidden and attention dropout 0.1 (config.json)");
         }
 
-        if (c.Bool("gradient_checkpointing") is null && group != "estimate")
+        // Capacity cases set their own checkpointing (see Capacity).
+        if (c.Bool("gradient_checkpointing") is null && group is not ("estimate" or "capacity"))
         {
             notes.Add(torchtune ? "checkpointing not recorded: torchtune recipes' default enable_activation_checkpointing: True assumed" : "checkpointing not recorded: none assumed");
         }
