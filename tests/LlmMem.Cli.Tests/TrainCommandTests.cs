@@ -52,6 +52,31 @@ public class TrainCommandTests
     }
 
     [Fact]
+    public void QloraKbitPreparation_UpcastsTheUnquantisedParameters_AndTheResidualStream()
+    {
+        Dictionary<string, long> Terms(string prep)
+        {
+            var (exit, output, error) = CliRunner.Run("train", "llama-3.1-8b", "--method", "qlora", "--checkpointing", "full", "--seq", "1024",
+                "--kbit-prep", prep, "--format", "json");
+            Assert.True(exit == 0, error);
+            using var json = JsonDocument.Parse(output);
+            Assert.Equal(prep, json.RootElement.GetProperty("workload").GetProperty("settings").GetProperty("kbit_prep").GetString());
+            return json.RootElement.GetProperty("devices")[0].GetProperty("terms").EnumerateArray()
+                .ToDictionary(t => t.GetProperty("id").GetString()!, t => t.GetProperty("bytes").GetInt64());
+        }
+
+        var on = Terms("on");
+        var off = Terms("off");
+        // PEFT's prepare_model_for_kbit_training: embeddings and LM head (2 × 128,256 × 4,096) and the 65 RMSNorm
+        // weights (65 × 4,096) go from bf16 to fp32; the NF4 linears stay as they are.
+        Assert.Equal(2 * (2L * 128_256 * 4_096 + 65 * 4_096), on["weights"] - off["weights"]);
+        // The checkpointed layer inputs are the fp32 residual stream: 32 layers × 1,024 tokens × 4,096 × 4 B.
+        Assert.Equal(32L * 1_024 * 4_096 * 4, on["activation_checkpoints"]);
+        Assert.Equal(on["activation_checkpoints"] / 2, off["activation_checkpoints"]);
+        Assert.Contains("--kbit-prep 'maybe'", CliRunner.Run("train", "llama-3.1-8b", "--method", "qlora", "--kbit-prep", "maybe").Err);
+    }
+
+    [Fact]
     public void AdapterDtype_Bf16_HalvesTheAdaptersAndTheirStates_AsTorchtuneKeepsThem()
     {
         var (exit, output, error) = CliRunner.Run("train", "llama-3.1-8b", "--method", "lora", "--rank", "16", "--targets", "all-linear",

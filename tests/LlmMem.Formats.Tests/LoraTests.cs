@@ -40,13 +40,18 @@ public class LoraTests
         Assert.True(LoraAdapters.TryParseTargets("all-linear", out var all, out _));
         // 16 tokens: the optimizer step, with every adapter gradient live, is the peak (activations are smaller).
         var estimate = TrainingEstimator.Estimate(new TrainingRequest(model, TrainingMethod.Qlora, TrainingPrecision.MixedBf16, Optimizer.AdamW,
-            SequenceTokens: 16, Rank: 16, Targets: all));
+            SequenceTokens: 16, Rank: 16, Targets: all, KbitPreparation: false));
         var gpu = estimate.Devices[0];
 
         // Base: linear layers at 4.127 bits (NF4, double quantisation), embeddings, norms and LM head in bf16.
         var linear = model.Breakdown!["attention"] + model.Breakdown["mlp"];
         var rest = model.Parameters.Value - linear;
         Assert.Equal(((linear + 16_383) / 16_384 * 8_452) + (rest * 2), gpu.Find(TermId.Weights)!.Bytes.Bytes);
+
+        // By default PEFT's prepare_model_for_kbit_training has made the unquantised rest fp32.
+        var prepared = TrainingEstimator.Estimate(new TrainingRequest(model, TrainingMethod.Qlora, TrainingPrecision.MixedBf16, Optimizer.AdamW,
+            SequenceTokens: 16, Rank: 16, Targets: all)).Devices[0];
+        Assert.Equal(((linear + 16_383) / 16_384 * 8_452) + (rest * 4), prepared.Find(TermId.Weights)!.Bytes.Bytes);
         Assert.Equal(41_943_040L * 4, gpu.Find(TermId.AdapterWeights)!.Bytes.Bytes);
         Assert.Equal(41_943_040L * 4, gpu.Find(TermId.Gradients)!.Bytes.Bytes);
         Assert.Equal(41_943_040L * 8, gpu.Find(TermId.OptimizerStates)!.Bytes.Bytes);

@@ -42,6 +42,12 @@ internal sealed class TrainOptions
         HelpName = "fp32|bf16|fp16",
     };
 
+    private readonly Option<string?> kbitPrep = new("--kbit-prep")
+    {
+        Description = "QLoRA: on (default) when PEFT's prepare_model_for_kbit_training runs (TRL, the QLoRA scripts): embeddings, norms and LM head in fp32, an fp32 residual stream; off for torchtune or sharded (FSDP) QLoRA.",
+        HelpName = "on|off",
+    };
+
     private readonly Option<string?> zero = new("--zero", "--zero-stage") { Description = "ZeRO stage 0–3 over the data-parallel GPUs (FSDP full-shard = 3, shard-grad-op = 2).", HelpName = "0|1|2|3" };
 
     private readonly Option<string?> offload = new("--offload")
@@ -89,7 +95,7 @@ internal sealed class TrainOptions
     /// <summary>The options only training has (method, precision, optimizer, adapters, sharding, activations).</summary>
     public void AddTrainingOnly(Command command)
     {
-        foreach (var option in new Option[] { method, precision, optimizer, rank, targets, adapterDtype, zero, offload, fsdp, checkpointing, loss, sequenceParallel, microBatches,
+        foreach (var option in new Option[] { method, precision, optimizer, rank, targets, adapterDtype, kbitPrep, zero, offload, fsdp, checkpointing, loss, sequenceParallel, microBatches,
                      gradAccum, offloadActivations, dropout, optimizerInBackward, compile, dpo, virtualStages, bucketView })
         {
             command.Options.Add(option);
@@ -148,7 +154,14 @@ internal sealed class TrainOptions
             BucketView: result.GetValue(bucketView),
             AdapterType: result.GetValue(adapterDtype) is { } adapterText
                 ? DataType.TryParse(adapterText, out var adapterType, out var adapterError, TrainingRequest.AdapterTypes) ? adapterType : throw new UsageException(adapterError.Replace("dtype", "--adapter-dtype"))
-                : null);
+                : null,
+            KbitPreparation: result.GetValue(kbitPrep)?.Trim().ToLowerInvariant() switch
+            {
+                null => null,
+                "on" or "true" => true,
+                "off" or "false" => false,
+                var other => throw new UsageException($"--kbit-prep '{other}': give on or off."),
+            });
         if (request.VirtualStages is not null && (request.Parallelism?.PipelineParallel ?? 1) == 1)
         {
             throw new UsageException("--virtual-stages interleaves pipeline stages: it needs --pp 2 or more.");

@@ -158,6 +158,8 @@ public static class TrainingValidator
             Fsdp: parallelism.Contains("FSDP", StringComparison.Ordinal),
             // torchtune's LoRA recipes build adapters under the training dtype (validate_expected_param_dtype on adapter_params).
             AdapterType: torchtune && method != TrainingMethod.Full ? precision.Weights : null,
+            // torchtune quantises with its own NF4 tensors; TRL skips prepare_model_for_kbit_training for sharded QLoRA.
+            KbitPreparation: method == TrainingMethod.Qlora && (torchtune || zero == 3) ? false : null,
             Checkpointing: c.Bool("gradient_checkpointing") == true || (torchtune && c.Bool("gradient_checkpointing") is null) ? Checkpointing.Full : Checkpointing.None,
             Attention: Attention(c, model),
             Loss: stacked ? (stackedChunkedLoss ? LossImplementation.Chunked : LossImplementation.Standard)

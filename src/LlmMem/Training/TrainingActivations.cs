@@ -32,7 +32,10 @@ internal static class TrainingActivations
         var host = ImmutableArray.CreateBuilder<Term>();
         if (checkpointing == Checkpointing.Full)
         {
-            var inputs = ActivationFormulas.CheckpointedInputs(shape, stageLayers.Count, batch, tokens, bytes, tp, sp, inFlight,
+            // After prepare_model_for_kbit_training the fp32 embedding output keeps the residual stream in fp32
+            // (bitsandbytes Linear4bit casts its output back to its input's dtype).
+            var residual = request.UpcastsForKbit ? 4 : bytes;
+            var inputs = ActivationFormulas.CheckpointedInputs(shape, stageLayers.Count, batch, tokens, residual, tp, sp, inFlight,
                 $"Checkpointed layer inputs ({stageLayers.Count} layers{(request.OffloadActivations ? ", offloaded" : "")})");
             (request.OffloadActivations ? host : gpu).Add(Interleave(inputs));
             gpu.Add(OneLayer($"Activations (one layer recomputed, {name})"));

@@ -29,7 +29,9 @@ public static class TrainingEstimator
         }
 
         var quantization = method == TrainingMethod.Qlora ? QloraBase : null;
-        var baseWeights = WeightFormulas.Weights(WeightLayout.For(shape, request.Model.Breakdown!, precision.Weights, quantization), shards);
+        // peft utils/other.py prepare_model_for_kbit_training: "cast all non INT8 parameters to fp32" (all but Params4bit).
+        var unquantised = request.UpcastsForKbit ? DataType.Fp32 : precision.Weights;
+        var baseWeights = WeightFormulas.Weights(WeightLayout.For(shape, request.Model.Breakdown!, unquantised, quantization), shards);
         yield return new Term(baseWeights.Id, "Frozen base " + baseWeights.Label.ToLowerInvariant(), baseWeights.Bytes, baseWeights.Source, () => baseWeights.Formula);
         var type = request.AdapterType ?? DataType.Fp32;
         var adapterTerm = WeightFormulas.Weights(adapters, type, shards);
@@ -269,6 +271,10 @@ public static class TrainingEstimator
                 .Add("targets", request.Targets is { } t && t.SequenceEqual(LoraAdapters.KnownModules) ? "all-linear" : string.Join(",", request.Targets ?? LoraAdapters.DefaultTargets),
                     request.Targets is null)
                 .Add("adapter_dtype", (request.AdapterType ?? DataType.Fp32).Name, request.AdapterType is null);
+            if (method == TrainingMethod.Qlora)
+            {
+                settings.Add("kbit_prep", request.UpcastsForKbit ? "on" : "off", request.KbitPreparation is null);
+            }
         }
 
         settings

@@ -29,6 +29,7 @@ namespace LlmMem.Training;
 /// <param name="VirtualStages">Model chunks per GPU of the interleaved pipeline schedule (--virtual-stages, Megatron's virtual pipeline size).</param>
 /// <param name="Fsdp">The sharding is PyTorch FSDP's (--fsdp) rather than DeepSpeed ZeRO's: FSDP prefetches the next unit's parameters.</param>
 /// <param name="AdapterType">LoRA adapters' dtype (--adapter-dtype); fp32 when null, as PEFT casts them (autocast_adapter_dtype). torchtune keeps them in the training dtype.</param>
+/// <param name="KbitPreparation">QLoRA through PEFT's prepare_model_for_kbit_training (--kbit-prep; on when null, as TRL's SFTTrainer and the QLoRA scripts call it): the parameters left unquantised (embeddings, norms, LM head) become fp32, and so does the residual stream the checkpointed layer inputs hold.</param>
 /// <param name="LanguageModelHead">False for an encoder with a small task head: no logits over the vocabulary.</param>
 public sealed record TrainingRequest(
     ModelSpec Model,
@@ -60,10 +61,14 @@ public sealed record TrainingRequest(
     int? VirtualStages = null,
     bool BucketView = false,
     bool Fsdp = false,
-    LlmMem.DataTypes.DataType? AdapterType = null)
+    LlmMem.DataTypes.DataType? AdapterType = null,
+    bool? KbitPreparation = null)
 {
     public const long DefaultSequenceTokens = 4096;
     public const long DefaultBatch = 1;
+
+    /// <summary>Whether PEFT's prepare_model_for_kbit_training upcasts this QLoRA run (see <see cref="KbitPreparation"/>).</summary>
+    public bool UpcastsForKbit => Method == TrainingMethod.Qlora && (KbitPreparation ?? true);
 
     /// <summary>The dtypes adapters can be kept in (<see cref="AdapterType"/>).</summary>
     public static IReadOnlyList<LlmMem.DataTypes.DataType> AdapterTypes { get; } =

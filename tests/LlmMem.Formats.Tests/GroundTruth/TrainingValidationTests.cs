@@ -37,7 +37,7 @@ public class TrainingValidationTests
         Assert.InRange(Median("main", "peak (lora)"), 0, 19);
         Assert.InRange(Median("main", "peak (qlora)"), 0, 20);
         Assert.InRange(Median("main", "peak (zero)"), 0, 10);
-        Assert.InRange(Median("capacity", "max_seq_tokens (qlora)"), 0, 48);
+        Assert.InRange(Median("capacity", "max_seq_tokens (qlora)"), 0, 21);
     }
 
     [Fact]
