@@ -176,10 +176,10 @@ internal static class ValidateCommand
         md.AppendLine("allocator's slack (not modelled); `reserved` includes the slack; `allocated` and `active` count tensors only (the metric of each");
         md.AppendLine("case is in `--format json`). The group `capacity` compares the longest sequence that fits the card (`max_seq_tokens`) with the");
         md.AppendLine("longest the source trained; `estimate` holds the source authors' own estimates, not measurements. Activations are the tensors");
-        md.AppendLine("autograd saves in Transformers-style modules; the main full-training cases meet the 10% target (median 9.5%), LoRA and QLoRA");
-        md.AppendLine("do not yet (about 19%: the loss and the recomputed layer are overestimated against torchtune's compiled runs, and FSDP runs on");
-        md.AppendLine("nvidia-smi are underestimated by the allocator's slack), ZeRO/FSDP with CPU offload keeps its gradients on the GPU in llmem");
-        md.AppendLine("where FSDP moves them to the host, and the capacity cases run 35–90% long (Hugging Face's older loss kept more fp32 copies).");
+        md.AppendLine("autograd saves in Transformers-style modules. The table says where the 10% target is met; where it is not, the known");
+        md.AppendLine("causes are: against torchtune's compiled LoRA/QLoRA runs the loss and the recomputed layer are overestimated; FSDP runs read");
+        md.AppendLine("on nvidia-smi are underestimated by the caching allocator's slack, which llmem does not model; Hugging Face's QLoRA");
+        md.AppendLine("capacity runs (older Transformers) still fit fewer tokens than llmem predicts.");
         md.AppendLine();
         md.AppendLine("| Engine | Group | Term | Cases | Exact | Median abs. error | p90 abs. error |");
         md.AppendLine("|---|---|---|---:|---:|---:|---:|");
