@@ -7,10 +7,17 @@ namespace LlmMem.Cli;
 /// <summary>The `llmem` command line: builds the commands and runs one, writing to the given streams.</summary>
 public static class CliApp
 {
+    /// <summary>The parser's settings without response files.</summary>
+    private static readonly ParserConfiguration NoResponseFiles = new() { ResponseFileTokenReplacer = null };
+
     /// <summary>Runs llmem with <paramref name="args"/>; never throws, returns the exit code.</summary>
     /// <param name="width">Console width for tables; null to let Spectre.Console detect it.</param>
     /// <param name="environment">Environment variables (HF_ENDPOINT, HF_TOKEN, HF_HOME …); null for the process's.</param>
-    public static int Run(string[] args, TextWriter stdout, TextWriter stderr, int? width = null, Func<string, string?>? environment = null)
+    /// <param name="responseFiles">
+    /// Whether an argument "@file" is replaced by the file's lines (System.CommandLine's response files). A user's shell
+    /// may want it; <c>llmem serve</c> passes false, so no request can make the server read one of its files.
+    /// </param>
+    public static int Run(string[] args, TextWriter stdout, TextWriter stderr, int? width = null, Func<string, string?>? environment = null, bool responseFiles = true)
     {
         var output = new CliOutput(stdout, stderr, width, environment);
         var root = new RootCommand(
@@ -33,7 +40,7 @@ public static class CliApp
 
         try
         {
-            var parsed = root.Parse(args);
+            var parsed = root.Parse(args, responseFiles ? null : NoResponseFiles);
             if (parsed.Errors.Count > 0)
             {
                 var command = string.Join(' ', parsed.CommandResult.Command.Name == root.Name ? ["llmem"] : ["llmem", parsed.CommandResult.Command.Name]);

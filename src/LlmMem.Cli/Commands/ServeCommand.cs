@@ -29,6 +29,8 @@ internal static class ServeCommand
         });
         return command;
 
-        static int Run(string[] args, TextWriter stdout, TextWriter stderr) => CliApp.Run(args, stdout, stderr, 120, static name => Environment.GetEnvironmentVariable(name));
+        // No response files: a request's values become arguments, and "@/etc/passwd" must stay text (OptionBag refuses it too).
+        static int Run(string[] args, TextWriter stdout, TextWriter stderr) =>
+            CliApp.Run(args, stdout, stderr, 120, static name => Environment.GetEnvironmentVariable(name), responseFiles: false);
     }
 }
