@@ -160,10 +160,12 @@ internal sealed class Api(CliRunner cli, Uploads uploads, TimeSpan timeout)
         long.TryParse(context.Request.Query["size"].ToString(), out var size);
         if (context.Request.ContentLength is > Uploads.MaxBytes)
         {
-            await Error(context, 413, $"The header is larger than {Uploads.MaxBytes >> 20} MiB; llmem reads headers only. Use the CLI on this file.");
+            await Error(context, 413, Uploads.TooLarge().Message);
             return;
         }
 
+        // Every other request may send at most a JSON body (ServerLimits.MaxRequestBodyBytes); this one a header. One byte
+        // over, so that a body without a length (chunked) that is too long meets the 413 of Uploads, not Kestrel's.
         if (context.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } limit)
         {
             limit.MaxRequestBodySize = Uploads.MaxBytes + 1;
@@ -176,7 +178,11 @@ internal sealed class Api(CliRunner cli, Uploads uploads, TimeSpan timeout)
         }
         catch (OptionBagException e)
         {
-            await Error(context, 400, e.Message);
+            await Error(context, e.Status, e.Message);
+        }
+        catch (BadHttpRequestException e) when (e.StatusCode == StatusCodes.Status413PayloadTooLarge)
+        {
+            await Error(context, 413, Uploads.TooLarge().Message);
         }
     }
 
@@ -283,14 +289,23 @@ internal sealed class Api(CliRunner cli, Uploads uploads, TimeSpan timeout)
         var buffer = new MemoryStream();
         var chunk = new byte[8192];
         int n;
-        while ((n = await context.Request.Body.ReadAsync(chunk, context.RequestAborted)) > 0)
+        try
         {
-            buffer.Write(chunk, 0, n);
-            if (buffer.Length > WebServer.MaxJsonBytes)
+            while ((n = await context.Request.Body.ReadAsync(chunk, context.RequestAborted)) > 0)
             {
-                await Error(context, 413, $"The JSON body is larger than {WebServer.MaxJsonBytes >> 10} KiB.");
-                return null;
+                buffer.Write(chunk, 0, n);
+                if (buffer.Length > WebServer.MaxJsonBytes)
+                {
+                    await Error(context, 413, $"The JSON body is larger than {WebServer.MaxJsonBytes >> 10} KiB.");
+                    return null;
+                }
             }
+        }
+        catch (BadHttpRequestException e) when (e.StatusCode == StatusCodes.Status413PayloadTooLarge)
+        {
+            // Kestrel's own limit (ServerLimits.MaxRequestBodyBytes) met first: a body without a length, read past the limit.
+            await Error(context, 413, $"The JSON body is larger than {WebServer.MaxJsonBytes >> 10} KiB.");
+            return null;
         }
 
         try

@@ -41,7 +41,7 @@ public static class WebServer
         builder.WebHost.UseUrls(options.Urls);
         builder.WebHost.ConfigureKestrel(k =>
         {
-            k.Limits.MaxRequestBodySize = Uploads.MaxBytes + (64 << 10);
+            ServerLimits.Apply(k.Limits);
             k.AddServerHeader = false;
         });
         builder.Logging.SetMinimumLevel(LogLevel.Warning);
@@ -125,8 +125,11 @@ public static class WebServer
     {
         context.Response.StatusCode = status;
         context.Response.ContentType = "application/json; charset=utf-8";
-        return context.Response.WriteAsync(node.ToJsonString(new JsonSerializerOptions { WriteIndented = true, Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping }));
+        return context.Response.WriteAsync(node.ToJsonString(JsonOptions));
     }
+
+    /// <summary>One instance for every answer: System.Text.Json caches its work per options instance, so a new one per request redoes it.</summary>
+    private static readonly JsonSerializerOptions JsonOptions = new() { WriteIndented = true, Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
 
     /// <summary>The measured accuracy per engine, read from the embedded docs/accuracy.md (the output of <c>llmem validate</c>).</summary>
     internal static class Accuracy
