@@ -16,7 +16,8 @@ namespace LlmMem.Web;
 /// <summary>Settings of <c>llmem serve</c>.</summary>
 /// <param name="Urls">Where to listen (default http://127.0.0.1:5178).</param>
 /// <param name="Timeout">The longest one estimate may take before the request answers with an error (a Hub fetch included).</param>
-public sealed record WebServerOptions(string Urls = WebServer.DefaultUrls, TimeSpan? Timeout = null);
+/// <param name="AllowedHosts">Host names answered besides the listen address and loopback (<see cref="HostFilter"/>); "*" for any.</param>
+public sealed record WebServerOptions(string Urls = WebServer.DefaultUrls, TimeSpan? Timeout = null, IReadOnlyList<string>? AllowedHosts = null);
 
 /// <summary>
 /// The web calculator: the page (embedded assets) and the JSON API under /api/. Every estimate is the CLI's own:
@@ -60,6 +61,7 @@ public static class WebServer
         var uploads = new Uploads();
         app.ApplicationServices.GetRequiredService<IHostApplicationLifetime>().ApplicationStopped.Register(uploads.Dispose);
         var api = new Api(cli, uploads, options.Timeout ?? TimeSpan.FromSeconds(120));
+        var hosts = new HostFilter(options.Urls, options.AllowedHosts);
 
         app.Use(async (context, next) =>
         {
@@ -67,7 +69,10 @@ public static class WebServer
             context.Response.Headers["Content-Security-Policy"] = "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; connect-src 'self'";
             try
             {
-                await next(context);
+                if (await hosts.CheckAsync(context))
+                {
+                    await next(context);
+                }
             }
             catch (BadHttpRequestException e)
             {
