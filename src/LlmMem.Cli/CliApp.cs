@@ -7,6 +7,23 @@ namespace LlmMem.Cli;
 /// <summary>The `llmem` command line: builds the commands and runs one, writing to the given streams.</summary>
 public static class CliApp
 {
+    /// <summary>Every command, by the name it is called with, in the order help lists them.</summary>
+    private static readonly (string Name, Func<CliOutput, Command> Create)[] Commands =
+    [
+        ("infer", InferCommand.Create),
+        ("fit", FitCommand.Create),
+        ("plot", PlotCommand.Create),
+        ("plan", PlanCommand.Create),
+        ("train", TrainCommand.Create),
+        ("inspect", InspectCommand.Create),
+        ("models", ModelsCommand.Create),
+        ("quants", QuantsCommand.Create),
+        ("validate", ValidateCommand.Create),
+        ("gpus", GpusCommand.Create),
+        ("dtypes", DtypesCommand.Create),
+        ("serve", ServeCommand.Create),
+    ];
+
     /// <summary>The parser's settings without response files.</summary>
     private static readonly ParserConfiguration NoResponseFiles = new() { ResponseFileTokenReplacer = null };
 
@@ -22,21 +39,15 @@ public static class CliApp
         var output = new CliOutput(stdout, stderr, width, environment);
         var root = new RootCommand(
             "llmem: how much GPU memory a large language model needs to run or to train, term by term.\n" +
-            "Sizes print in GiB (1024³ bytes) and GB (10⁹ bytes); --units picks one.")
+            "Sizes print in GiB (1024³ bytes) and GB (10⁹ bytes); --units picks one.");
+        // Only the command that runs is built when the first argument names one: building every command's options costs
+        // more than many estimates (a profile of `llmem serve` under load, docs/robustness.md), and the parse of
+        // `llmem infer …` never looks at the other commands. Help, a typo or no command get them all.
+        var named = args.Length > 0 ? Array.FindIndex(Commands, c => c.Name == args[0]) : -1;
+        foreach (var (_, create) in named >= 0 ? Commands[named..(named + 1)] : Commands)
         {
-            InferCommand.Create(output),
-            FitCommand.Create(output),
-            PlotCommand.Create(output),
-            PlanCommand.Create(output),
-            TrainCommand.Create(output),
-            InspectCommand.Create(output),
-            ModelsCommand.Create(output),
-            QuantsCommand.Create(output),
-            ValidateCommand.Create(output),
-            GpusCommand.Create(output),
-            DtypesCommand.Create(output),
-            ServeCommand.Create(output),
-        };
+            root.Subcommands.Add(create(output));
+        }
 
         try
         {
