@@ -133,9 +133,9 @@ machine_after=$(load_average)
 # A load average above half the cores at start means other work shared the CPU: say so beside the figures.
 busy_note=""
 if awk -v l="${machine_before%% *}" -v n="$(nproc)" 'BEGIN { exit !(l > n / 2) }'; then
-  busy_note="
-The machine was busy during this run (load average ${machine_before%% *} on $(nproc) cores at the start): the tails
-(p99) show the scheduler as much as the server; compare the static page's p99 with the estimate's."
+  busy_note="The machine was busy during this run (load average ${machine_before%% *} on $(nproc) cores at the start): the tails
+(p99) show the scheduler as much as the server; compare the static page's p99 with the estimate's.
+"
 fi
 section=$(cat <<EOF
 Measured by \`tools/load/run.sh\` (wrk, closed loop, $duration per row, after a 2 s warm-up per endpoint; the server and
@@ -148,7 +148,6 @@ wrk share the machine). Targets: 0 errors; p99 ≤ $((TARGET_P99_US / 1000)) ms 
 - Bodies: infer \`$(tr -d '\n' < "$out/infer.json")\`; train \`$(tr -d '\n' < "$out/train.json")\`
 
 $busy_note
-
 | Endpoint | Connections | wrk threads | Requests | Requests/s | p50 (ms) | p99 (ms) | Errors: non-2xx / socket / timeouts |
 |---|---:|---:|---:|---:|---:|---:|---|
 $(printf '%s\n' "${rows[@]}")
