@@ -57,6 +57,17 @@ public sealed class BodyLimitTests : IAsyncLifetime
         Assert.Contains($"larger than {Uploads.MaxBytes >> 20} MiB", error);
     }
 
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public async Task AnUploadOverTheJsonLimit_IsReadWhole_ForTheUploadRaisesItsOwnLimit(bool declaredLength)
+    {
+        using var response = await client.PostAsync("/api/upload?name=big.gguf&size=4194304", Body(new byte[1 << 20], declaredLength));
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.StartsWith("upload:", JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement.GetProperty("model").GetString());
+    }
+
     /// <summary>The bytes as a body with a Content-Length, or as a stream of unknown length (Transfer-Encoding: chunked).</summary>
     private static HttpContent Body(byte[] bytes, bool declaredLength)
     {
