@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Microsoft.AspNetCore.Http;
@@ -160,10 +161,12 @@ internal sealed class Api(CliRunner cli, Uploads uploads, TimeSpan timeout)
         long.TryParse(context.Request.Query["size"].ToString(), out var size);
         if (context.Request.ContentLength is > Uploads.MaxBytes)
         {
-            await Error(context, 413, $"The header is larger than {Uploads.MaxBytes >> 20} MiB; llmem reads headers only. Use the CLI on this file.");
+            await Error(context, 413, Uploads.TooLarge().Message);
             return;
         }
 
+        // Every other request may send at most a JSON body (ServerLimits.MaxRequestBodyBytes); this one a header. One byte
+        // over, so that a body without a length (chunked) that is too long meets the 413 of Uploads, not Kestrel's.
         if (context.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } limit)
         {
             limit.MaxRequestBodySize = Uploads.MaxBytes + 1;
@@ -176,7 +179,11 @@ internal sealed class Api(CliRunner cli, Uploads uploads, TimeSpan timeout)
         }
         catch (OptionBagException e)
         {
-            await Error(context, 400, e.Message);
+            await Error(context, e.Status, e.Message);
+        }
+        catch (BadHttpRequestException e) when (e.StatusCode == StatusCodes.Status413PayloadTooLarge)
+        {
+            await Error(context, 413, Uploads.TooLarge().Message);
         }
     }
 
@@ -245,7 +252,7 @@ internal sealed class Api(CliRunner cli, Uploads uploads, TimeSpan timeout)
         }
 
         if (model[0] is '/' or '.' or '~' or '\\' || model.Contains("..", StringComparison.Ordinal) || model.Contains('\\')
-            || File.Exists(model) || Directory.Exists(model))
+            || Path.Exists(model))
         {
             throw new OptionBagException($"'{model}' looks like a path: the web server reads no files of its own. Give a catalog name, a Hub id (org/name) or a parameter count, or drop the file on the page.");
         }
@@ -280,27 +287,39 @@ internal sealed class Api(CliRunner cli, Uploads uploads, TimeSpan timeout)
             return null;
         }
 
-        var buffer = new MemoryStream();
-        var chunk = new byte[8192];
-        int n;
-        while ((n = await context.Request.Body.ReadAsync(chunk, context.RequestAborted)) > 0)
-        {
-            buffer.Write(chunk, 0, n);
-            if (buffer.Length > WebServer.MaxJsonBytes)
-            {
-                await Error(context, 413, $"The JSON body is larger than {WebServer.MaxJsonBytes >> 10} KiB.");
-                return null;
-            }
-        }
-
+        // One pooled buffer a byte larger than the limit, read into in place: a request allocates only its body's own
+        // size (the parsed document keeps its bytes), not a chunk and a growing stream each time.
+        var buffer = ArrayPool<byte>.Shared.Rent(WebServer.MaxJsonBytes + 1);
         try
         {
-            return JsonDocument.Parse(buffer.ToArray(), new JsonDocumentOptions { MaxDepth = 8 });
+            var length = 0;
+            int n;
+            while ((n = await context.Request.Body.ReadAsync(buffer.AsMemory(length, WebServer.MaxJsonBytes + 1 - length), context.RequestAborted)) > 0)
+            {
+                length += n;
+                if (length > WebServer.MaxJsonBytes)
+                {
+                    await Error(context, 413, $"The JSON body is larger than {WebServer.MaxJsonBytes >> 10} KiB.");
+                    return null;
+                }
+            }
+
+            return JsonDocument.Parse(buffer.AsSpan(0, length).ToArray(), new JsonDocumentOptions { MaxDepth = 8 });
+        }
+        catch (BadHttpRequestException e) when (e.StatusCode == StatusCodes.Status413PayloadTooLarge)
+        {
+            // Kestrel's own limit (ServerLimits.MaxRequestBodyBytes) met first: a body without a length, read past the limit.
+            await Error(context, 413, $"The JSON body is larger than {WebServer.MaxJsonBytes >> 10} KiB.");
+            return null;
         }
         catch (JsonException e)
         {
             await Error(context, 400, $"The body is not valid JSON: {e.Message}");
             return null;
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
         }
     }
 

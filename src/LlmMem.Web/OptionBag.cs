@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Text.Json;
 using System.Text.RegularExpressions;
 
@@ -13,8 +14,15 @@ public static partial class OptionBag
     /// <summary>Options the server sets itself or that write something other than the JSON answer.</summary>
     private static readonly HashSet<string> Reserved = ["format", "units", "explain", "help", "compat", "largest-layer", "output", "o"];
 
+    /// <summary>The longest value: a Hub id with its revision is at most 96 + 1 + 96 + 1 + 256 characters.</summary>
+    private const int MaxValueLength = 512;
+
     [GeneratedRegex("^[a-z][a-z0-9_-]{0,63}$")]
     private static partial Regex KeyPattern();
+
+    /// <summary>A URL's scheme (RFC 3986 section 3.1) as a model starts: "http:", "file:" … ("upload:" is the server's own token; no catalog name or Hub id holds ':').</summary>
+    [GeneratedRegex("^(?!upload:)[A-Za-z][A-Za-z0-9+.-]*:", RegexOptions.CultureInvariant)]
+    private static partial Regex UrlScheme();
 
     /// <summary>The argv for <paramref name="command"/>: the model first, then the options, then <c>--format json</c>.</summary>
     /// <exception cref="OptionBagException">The object is not a flat JSON object of the expected shape.</exception>
@@ -38,7 +46,7 @@ public static partial class OptionBag
 
             if (key == "model")
             {
-                model = Text(property);
+                model = Text(property, isModel: true);
                 continue;
             }
 
@@ -80,19 +88,39 @@ public static partial class OptionBag
         return args;
     }
 
-    private static string Text(JsonProperty property) => property.Value.ValueKind switch
+    private static string Text(JsonProperty property, bool isModel = false) => property.Value.ValueKind switch
     {
-        JsonValueKind.String => property.Value.GetString()!.Trim() is { Length: <= 512 } s
-            ? s
-            : throw new OptionBagException($"Option '{property.Name}' is longer than 512 characters."),
+        JsonValueKind.String => property.Value.GetString()!.Trim() is { Length: <= MaxValueLength } s
+            ? Checked(property.Name, s, isModel)
+            : throw new OptionBagException($"Option '{property.Name}' is longer than {MaxValueLength} characters."),
         JsonValueKind.Number => property.Value.GetRawText(),
         _ => throw new OptionBagException($"Option '{property.Name}' must be a string or a number."),
     };
+
+    /// <summary>
+    /// A value that stays one value of its own option. Each becomes one argv entry (no shell splits it), but the CLI's
+    /// parser (System.CommandLine) still reads some entries as more than text: one starting with '-' as another option
+    /// ({"gpu": "--help"}, {"context": "-c"}), one starting with '@' as a response file whose lines become arguments
+    /// ({"model": "@/etc/passwd"} would read a server file and echo its lines in the error). A URL names a host: the
+    /// server asks no host but its configured Hub endpoint (HF_ENDPOINT), and none of the CLI's options takes one.
+    /// </summary>
+    private static string Checked(string name, string value, bool isModel) =>
+        value.Any(char.IsControl) ? throw new OptionBagException($"Option '{name}' holds a control character.")
+        : value.StartsWith('-') && !double.TryParse(value, NumberStyles.Float, CultureInfo.InvariantCulture, out _)
+            ? throw new OptionBagException($"Option '{name}' may not start with '-' (a value, not another option).")
+        : value.StartsWith('@') ? throw new OptionBagException($"Option '{name}' may not start with '@' (the command line would read it as a file of arguments).")
+        : value.Contains("://", StringComparison.Ordinal) || (isModel && UrlScheme().IsMatch(value))
+            ? throw new OptionBagException($"Option '{name}' names a URL: the server asks no host but its configured Hub (HF_ENDPOINT); give a Hub id (org/name) instead.")
+        : value;
 
     /// <summary>The CLI's command line, as a user would type it (for "copy as CLI command" and tests).</summary>
     public static string ToCommandLine(IEnumerable<string> args) =>
         "llmem " + string.Join(' ', args.Select(a => a.Length > 0 && a.All(c => char.IsLetterOrDigit(c) || "-_./:@,=+".Contains(c)) ? a : "'" + a.Replace("'", "'\\''") + "'"));
 }
 
-/// <summary>A request the server refuses before the CLI sees it; its message is shown as it is.</summary>
-public sealed class OptionBagException(string message) : Exception(message);
+/// <summary>A request the server refuses before the CLI sees it; its message is shown as it is, with <see cref="Status"/>.</summary>
+public sealed class OptionBagException(string message, int status = 400) : Exception(message)
+{
+    /// <summary>The HTTP status of the answer: 400, or 413 for a body over its limit.</summary>
+    public int Status { get; } = status;
+}

@@ -39,32 +39,14 @@ public sealed class Uploads : IDisposable
         Directory.CreateDirectory(folder);
         var safeName = kind == ".json" ? "config.json" : "model" + kind;
         var path = Path.Combine(folder, safeName);
-        long written;
-        await using (var file = new FileStream(path, FileMode.CreateNew, FileAccess.Write, FileShare.None))
+        try
         {
-            var buffer = new byte[81920];
-            written = 0;
-            int n;
-            while ((n = await body.ReadAsync(buffer, cancel)) > 0)
-            {
-                written += n;
-                if (written > MaxBytes)
-                {
-                    throw new OptionBagException($"The header is larger than {MaxBytes >> 20} MiB; llmem reads headers only, so send the start of the file (the page does this), or use the CLI on the file.");
-                }
-
-                await file.WriteAsync(buffer.AsMemory(0, n), cancel);
-            }
-
-            if (kind != ".json" && fileSize > written)
-            {
-                if (fileSize > MaxFileBytes)
-                {
-                    throw new OptionBagException($"A file of {fileSize} bytes is beyond any model llmem sizes.");
-                }
-
-                file.SetLength(fileSize); // sparse: the tensors' bytes are never read
-            }
+            await WriteAsync(path, kind, fileSize, body, cancel);
+        }
+        catch
+        {
+            TryDelete(Path.Combine(root, id)); // a refused or broken upload leaves nothing behind (it has no token to expire with)
+            throw;
         }
 
         paths[id] = kind == ".json" ? folder : path;
@@ -80,6 +62,38 @@ public sealed class Uploads : IDisposable
 
         return "upload:" + id;
     }
+
+    private static async Task WriteAsync(string path, string kind, long fileSize, Stream body, CancellationToken cancel)
+    {
+        await using var file = new FileStream(path, FileMode.CreateNew, FileAccess.Write, FileShare.None);
+        var buffer = new byte[81920];
+        long written = 0;
+        int n;
+        while ((n = await body.ReadAsync(buffer, cancel)) > 0)
+        {
+            written += n;
+            if (written > MaxBytes)
+            {
+                throw TooLarge();
+            }
+
+            await file.WriteAsync(buffer.AsMemory(0, n), cancel);
+        }
+
+        if (kind != ".json" && fileSize > written)
+        {
+            if (fileSize > MaxFileBytes)
+            {
+                throw new OptionBagException($"A file of {fileSize} bytes is beyond any model llmem sizes.");
+            }
+
+            file.SetLength(fileSize); // sparse: the tensors' bytes are never read
+        }
+    }
+
+    /// <summary>The answer to a header over <see cref="MaxBytes"/> (413), whether its length was declared or not (chunked).</summary>
+    public static OptionBagException TooLarge() => new(
+        $"The header is larger than {MaxBytes >> 20} MiB; llmem reads headers only, so send the start of the file (the page does this), or use the CLI on the file.", 413);
 
     /// <summary>The text with the server's upload folder written as "upload:" (an answer never shows a server path).</summary>
     public string Scrub(string text) => text.Replace(root + Path.DirectorySeparatorChar, "upload:", StringComparison.Ordinal);

@@ -16,7 +16,8 @@ namespace LlmMem.Web;
 /// <summary>Settings of <c>llmem serve</c>.</summary>
 /// <param name="Urls">Where to listen (default http://127.0.0.1:5178).</param>
 /// <param name="Timeout">The longest one estimate may take before the request answers with an error (a Hub fetch included).</param>
-public sealed record WebServerOptions(string Urls = WebServer.DefaultUrls, TimeSpan? Timeout = null);
+/// <param name="AllowedHosts">Host names answered besides the listen address and loopback (<see cref="HostFilter"/>); "*" for any.</param>
+public sealed record WebServerOptions(string Urls = WebServer.DefaultUrls, TimeSpan? Timeout = null, IReadOnlyList<string>? AllowedHosts = null);
 
 /// <summary>
 /// The web calculator: the page (embedded assets) and the JSON API under /api/. Every estimate is the CLI's own:
@@ -41,7 +42,7 @@ public static class WebServer
         builder.WebHost.UseUrls(options.Urls);
         builder.WebHost.ConfigureKestrel(k =>
         {
-            k.Limits.MaxRequestBodySize = Uploads.MaxBytes + (64 << 10);
+            ServerLimits.Apply(k.Limits);
             k.AddServerHeader = false;
         });
         builder.Logging.SetMinimumLevel(LogLevel.Warning);
@@ -60,6 +61,7 @@ public static class WebServer
         var uploads = new Uploads();
         app.ApplicationServices.GetRequiredService<IHostApplicationLifetime>().ApplicationStopped.Register(uploads.Dispose);
         var api = new Api(cli, uploads, options.Timeout ?? TimeSpan.FromSeconds(120));
+        var hosts = new HostFilter(options.Urls, options.AllowedHosts);
 
         app.Use(async (context, next) =>
         {
@@ -67,7 +69,10 @@ public static class WebServer
             context.Response.Headers["Content-Security-Policy"] = "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; connect-src 'self'";
             try
             {
-                await next(context);
+                if (await hosts.CheckAsync(context))
+                {
+                    await next(context);
+                }
             }
             catch (BadHttpRequestException e)
             {
@@ -125,8 +130,11 @@ public static class WebServer
     {
         context.Response.StatusCode = status;
         context.Response.ContentType = "application/json; charset=utf-8";
-        return context.Response.WriteAsync(node.ToJsonString(new JsonSerializerOptions { WriteIndented = true, Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping }));
+        return context.Response.WriteAsync(node.ToJsonString(JsonOptions));
     }
+
+    /// <summary>One instance for every answer: System.Text.Json caches its work per options instance, so a new one per request redoes it.</summary>
+    private static readonly JsonSerializerOptions JsonOptions = new() { WriteIndented = true, Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
 
     /// <summary>The measured accuracy per engine, read from the embedded docs/accuracy.md (the output of <c>llmem validate</c>).</summary>
     internal static class Accuracy

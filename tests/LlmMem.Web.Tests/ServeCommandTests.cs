@@ -22,5 +22,6 @@ public class ServeCommandTests
         Assert.Equal(0, serve.Exit);
         Assert.Contains("--urls", serve.Out);
         Assert.Contains("http://127.0.0.1:5178", serve.Out);
+        Assert.Contains("--allowed-hosts", serve.Out);
     }
 }

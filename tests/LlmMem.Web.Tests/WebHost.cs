@@ -8,7 +8,7 @@ internal static class WebHost
 {
     /// <summary>The CLI in-process, with no Hub: HF_HUB_OFFLINE=1 so no test can reach the network.</summary>
     public static int Cli(string[] args, TextWriter stdout, TextWriter stderr) =>
-        CliApp.Run(args, stdout, stderr, 120, name => name == "HF_HUB_OFFLINE" ? "1" : name == "HF_HOME" ? Path.Combine(Path.GetTempPath(), "llmem-web-tests-hf") : null);
+        CliApp.Run(args, stdout, stderr, 120, name => name == "HF_HUB_OFFLINE" ? "1" : name == "HF_HOME" ? Path.Combine(Path.GetTempPath(), "llmem-web-tests-hf") : null, responseFiles: false);
 
     /// <summary>A real Kestrel server on 127.0.0.1 and a free port, for the browser.</summary>
     public static async Task<(WebApplication App, string Url)> StartOnLoopbackAsync()

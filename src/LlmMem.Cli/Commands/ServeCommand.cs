@@ -13,10 +13,16 @@ internal static class ServeCommand
     public static Command Create(CliOutput output)
     {
         var urls = new Option<string?>("--urls") { Description = $"Where to listen (default {WebServer.DefaultUrls}); e.g. http://0.0.0.0:8080 to serve a network.", HelpName = "url" };
-        var command = new Command("serve", "The web calculator: a page and a JSON API (/api/infer, /api/train, /api/fit …) over the same estimates. Opens nothing; prints the address.") { urls };
+        var allowedHosts = new Option<string?>("--allowed-hosts")
+        {
+            Description = "Host names the server answers for besides its listen address and localhost (a proxy's name, a machine name), comma-separated; * for any. Other Host headers get 400 (DNS rebinding).",
+            HelpName = "names",
+        };
+        var command = new Command("serve", "The web calculator: a page and a JSON API (/api/infer, /api/train, /api/fit …) over the same estimates. Opens nothing; prints the address.") { urls, allowedHosts };
         command.SetAction(result =>
         {
-            var app = WebServer.Create(new WebServerOptions(result.GetValue(urls) ?? WebServer.DefaultUrls), Run);
+            var hosts = result.GetValue(allowedHosts)?.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+            var app = WebServer.Create(new WebServerOptions(result.GetValue(urls) ?? WebServer.DefaultUrls, AllowedHosts: hosts), Run);
             app.Start();
             foreach (var address in app.Urls)
             {
@@ -29,6 +35,8 @@ internal static class ServeCommand
         });
         return command;
 
-        static int Run(string[] args, TextWriter stdout, TextWriter stderr) => CliApp.Run(args, stdout, stderr, 120, static name => Environment.GetEnvironmentVariable(name));
+        // No response files: a request's values become arguments, and "@/etc/passwd" must stay text (OptionBag refuses it too).
+        static int Run(string[] args, TextWriter stdout, TextWriter stderr) =>
+            CliApp.Run(args, stdout, stderr, 120, static name => Environment.GetEnvironmentVariable(name), responseFiles: false);
     }
 }
