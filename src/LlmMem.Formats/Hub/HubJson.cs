@@ -30,7 +30,7 @@ internal static partial class HubJson
             throw HubErrors.Malformed(id, what, "no \"sha\" string (the commit of the revision).");
         }
 
-        var commit = sha.GetString()!;
+        var commit = Text(sha, id, what);
         return CommitSha().IsMatch(commit) ? commit : throw HubErrors.Malformed(id, what, "\"sha\" is not a 40-digit hexadecimal commit id.");
     }
 
@@ -52,9 +52,15 @@ internal static partial class HubJson
                 throw HubErrors.Malformed(id, what, "an entry without a \"type\" and a \"path\".");
             }
 
+            // Found by fuzzing (docs/robustness.md): ValueEquals throws InvalidOperationException on a non-string "type".
+            if (type.ValueKind != JsonValueKind.String)
+            {
+                throw HubErrors.Malformed(id, what, "an entry whose \"type\" is not a string.");
+            }
+
             if (type.ValueEquals("file"u8))
             {
-                var name = path.GetString()!;
+                var name = Text(path, id, what);
                 if (!entry.TryGetProperty("size", out var size) || !size.TryGetInt64(out var bytes) || bytes < 0)
                 {
                     throw HubErrors.Malformed(id, what, $"file '{Shown(name)}' has no whole, non-negative \"size\".");
@@ -71,6 +77,12 @@ internal static partial class HubJson
 
     private static JsonDocument Parse(byte[] body, HubRepoId id, string what)
     {
+        // Found by fuzzing (docs/robustness.md): invalid UTF-8 inside a string escaped as InvalidOperationException when it was read.
+        if (Utf8Text.FirstInvalid(body) is var bad and >= 0)
+        {
+            throw HubErrors.Malformed(id, what, $"not valid UTF-8 (byte {bad + 1:N0}).");
+        }
+
         try
         {
             return JsonDocument.Parse(body, new JsonDocumentOptions { MaxDepth = MaxDepth });
@@ -78,6 +90,19 @@ internal static partial class HubJson
         catch (JsonException e)
         {
             throw HubErrors.Malformed(id, what, $"not valid JSON (line {e.LineNumber + 1}, byte {e.BytePositionInLine + 1}).");
+        }
+    }
+
+    /// <summary>A string's text; valid JSON may escape half a surrogate pair ("\uD800"), which is no text (found by fuzzing).</summary>
+    private static string Text(JsonElement value, HubRepoId id, string what)
+    {
+        try
+        {
+            return value.GetString()!;
+        }
+        catch (InvalidOperationException)
+        {
+            throw HubErrors.Malformed(id, what, "a string holds an escape that is not valid text (an unpaired surrogate).");
         }
     }
 

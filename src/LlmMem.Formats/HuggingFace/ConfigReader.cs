@@ -19,6 +19,12 @@ public static class ConfigReader
             throw new ModelFormatException(file, $"{json.Length:N0} bytes is too large for a config.json (the limit is {ConfigLimits.MaxBytes:N0}).");
         }
 
+        // Found by fuzzing (docs/robustness.md): invalid UTF-8 inside a string escaped as InvalidOperationException when the string was read.
+        if (Utf8Text.FirstInvalid(json) is var bad and >= 0)
+        {
+            throw new ModelFormatException(file, $"not valid UTF-8 (byte {bad + 1:N0}).");
+        }
+
         JsonDocument document;
         try
         {
