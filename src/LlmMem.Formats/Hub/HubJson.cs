@@ -30,7 +30,7 @@ internal static partial class HubJson
             throw HubErrors.Malformed(id, what, "no \"sha\" string (the commit of the revision).");
         }
 
-        var commit = Text(sha, id, what);
+        var commit = sha.GetString()!;
         return CommitSha().IsMatch(commit) ? commit : throw HubErrors.Malformed(id, what, "\"sha\" is not a 40-digit hexadecimal commit id.");
     }
 
@@ -60,7 +60,7 @@ internal static partial class HubJson
 
             if (type.ValueEquals("file"u8))
             {
-                var name = Text(path, id, what);
+                var name = path.GetString()!;
                 if (!entry.TryGetProperty("size", out var size) || !size.TryGetInt64(out var bytes) || bytes < 0)
                 {
                     throw HubErrors.Malformed(id, what, $"file '{Shown(name)}' has no whole, non-negative \"size\".");
@@ -77,33 +77,30 @@ internal static partial class HubJson
 
     private static JsonDocument Parse(byte[] body, HubRepoId id, string what)
     {
-        // Found by fuzzing (docs/robustness.md): invalid UTF-8 inside a string escaped as InvalidOperationException when it was read.
-        if (Utf8Text.FirstInvalid(body) is var bad and >= 0)
+        // Found by fuzzing (docs/robustness.md): invalid UTF-8 in a string, or an escaped half surrogate in a string or a key,
+        // escaped as InvalidOperationException when the string was read or the key compared.
+        if (JsonText.FirstInvalidUtf8(body) is var bad and >= 0)
         {
             throw HubErrors.Malformed(id, what, $"not valid UTF-8 (byte {bad + 1:N0}).");
         }
 
+        JsonDocument document;
         try
         {
-            return JsonDocument.Parse(body, new JsonDocumentOptions { MaxDepth = MaxDepth });
+            document = JsonDocument.Parse(body, new JsonDocumentOptions { MaxDepth = MaxDepth });
         }
         catch (JsonException e)
         {
             throw HubErrors.Malformed(id, what, $"not valid JSON (line {e.LineNumber + 1}, byte {e.BytePositionInLine + 1}).");
         }
-    }
 
-    /// <summary>A string's text; valid JSON may escape half a surrogate pair ("\uD800"), which is no text (found by fuzzing).</summary>
-    private static string Text(JsonElement value, HubRepoId id, string what)
-    {
-        try
+        if (JsonText.FirstBadEscape(body, new JsonReaderOptions { MaxDepth = MaxDepth }) is var escape and >= 0)
         {
-            return value.GetString()!;
+            document.Dispose();
+            throw HubErrors.Malformed(id, what, $"a string holds an escape that is not text, half a surrogate pair (byte {escape + 1:N0}).");
         }
-        catch (InvalidOperationException)
-        {
-            throw HubErrors.Malformed(id, what, "a string holds an escape that is not valid text (an unpaired surrogate).");
-        }
+
+        return document;
     }
 
     private static string Shown(string text) => text.Length > 100 ? text[..100] + "…" : text;

@@ -85,7 +85,7 @@ internal sealed class ConfigJson(JsonElement root, string file, IReadOnlyDiction
         }
 
         return v.ValueKind == JsonValueKind.String
-            ? Text(name, v)
+            ? v.GetString()
             : throw new ModelFormatException(File, $"field '{name}' must be a string, not {Show(v)}.");
     }
 
@@ -101,7 +101,7 @@ internal sealed class ConfigJson(JsonElement root, string file, IReadOnlyDiction
             throw new ModelFormatException(File, $"field '{name}' must be a list of strings.");
         }
 
-        return v.EnumerateArray().Select(e => Text(name, e)).ToList();
+        return v.EnumerateArray().Select(e => e.GetString()!).ToList();
     }
 
     public IReadOnlyList<long>? OptionalIntArray(string name)
@@ -148,22 +148,6 @@ internal sealed class ConfigJson(JsonElement root, string file, IReadOnlyDiction
         }
 
         throw new ModelFormatException(File, $"field '{name}' must be a whole number between 0 and {ConfigLimits.MaxDimension:N0}, not {Show(v)}.");
-    }
-
-    /// <summary>
-    /// A string's text. Valid JSON may escape half a surrogate pair ("\uD800"), which is no text: GetString throws
-    /// InvalidOperationException for it (found by fuzzing, docs/robustness.md).
-    /// </summary>
-    private string Text(string name, JsonElement v)
-    {
-        try
-        {
-            return v.GetString()!;
-        }
-        catch (InvalidOperationException)
-        {
-            throw new ModelFormatException(File, $"field '{name}' holds an escape that is not valid text (an unpaired surrogate).");
-        }
     }
 
     /// <summary>A value as the file spells it, on one line (an object or array may span several; found by fuzzing) and at most 40 characters.</summary>

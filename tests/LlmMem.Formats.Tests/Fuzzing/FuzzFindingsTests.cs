@@ -13,10 +13,12 @@ public class FuzzFindingsTests
     public static TheoryData<string, string> Findings => new()
     {
         { "config/invalid-utf8-in-model-type.json", "config.json: not valid UTF-8 (byte 21)." },
-        { "config/unpaired-surrogate-in-model-type.json", "config.json: field 'model_type' holds an escape that is not valid text (an unpaired surrogate)." },
+        { "config/unpaired-surrogate-in-model-type.json", "config.json: a string holds an escape that is not text, half a surrogate pair (byte 16)." },
+        { "config/afl-unpaired-surrogate-in-a-key.json", "config.json: a string holds an escape that is not text, half a surrogate pair (byte 48)." },
+        { "config/afl-unpaired-surrogate-in-a-nested-key.json", "config.json: a string holds an escape that is not text, half a surrogate pair (byte 1,090)." },
         { "config/object-spanning-lines-as-a-dimension.json", "config.json: field 'hidden_size' must be a whole number between 0 and 2,147,483,647, not { \"a\": 1 }." },
         { "hub/invalid-utf8-in-sha.json", "org/fuzz: the Hub sent a malformed answer to the model info: not valid UTF-8 (byte 25)." },
-        { "hub/unpaired-surrogate-in-path.json", "org/fuzz: the Hub sent a malformed answer to the file tree: a string holds an escape that is not valid text (an unpaired surrogate)." },
+        { "hub/unpaired-surrogate-in-path.json", "org/fuzz: the Hub sent a malformed answer to the file tree: a string holds an escape that is not text, half a surrogate pair (byte 33)." },
         { "hub/type-not-a-string.json", "org/fuzz: the Hub sent a malformed answer to the file tree: an entry whose \"type\" is not a string." },
     };
 
@@ -31,7 +33,8 @@ public class FuzzFindingsTests
         var (outcome, elapsed) = target.Timed(bytes);
 
         Assert.Equal(ReaderTarget.Outcome.Refused, outcome);
-        Assert.Contains(message, target.Reads.Select(read => Record.Exception(() => read(bytes))?.Message));
+        var messages = target.Reads.Select(read => Record.Exception(() => read(bytes))?.Message).ToList();
+        Assert.True(messages.Contains(message), $"expected: {message}\nactual: {string.Join("\n        ", messages)}");
         Assert.True(elapsed < TimeSpan.FromSeconds(1), $"{file} took {elapsed.TotalMilliseconds:N0} ms");
     }
 
