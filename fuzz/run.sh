@@ -7,7 +7,7 @@
 # then prints the campaign's figures and replays every crash and hang it saved (fuzz/LlmMem.Fuzz `replay`).
 # A finding is fixed in the reader and its input added to tests/LlmMem.Formats.Tests/TestData/fuzz/TARGET/ (FuzzFindingsTests).
 # Needs the .NET 10 SDK and AFL++ (Debian: apt-get install afl++). Not part of `dotnet test`; results in docs/robustness.md.
-# LLMEM_FUZZ_REUSE=1 skips publishing and instrumenting when OUT/build already holds an instrumented build.
+# LLMEM_FUZZ_REUSE=1 skips publishing and instrumenting when OUT already holds both builds.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 target=${1:?usage: fuzz/run.sh TARGET SECONDS [EXECS] [OUT]}
@@ -22,17 +22,21 @@ esac
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
 mkdir -p "$out"
 out=$(cd "$out" && pwd)
+# Two copies of one build: instrumented code writes AFL's coverage map, which exists only under afl-fuzz, so seeds and
+# replays run the plain copy.
 build=$out/build
+afl=$out/build-afl
 
-if [ "${LLMEM_FUZZ_REUSE:-0}" != 1 ] || [ ! -f "$build/.instrumented" ]; then
-  rm -rf "$build"
+if [ "${LLMEM_FUZZ_REUSE:-0}" != 1 ] || [ ! -f "$afl/.instrumented" ]; then
+  rm -rf "$build" "$afl"
   dotnet tool restore > /dev/null
   dotnet publish fuzz/LlmMem.Fuzz -c Release -o "$build" > "$out/publish.log" 2>&1 || { cat "$out/publish.log" >&2; exit 1; }
+  cp -r "$build" "$afl"
   # Coverage feedback from the readers and the domain they fill (shapes, parameter counts); not from the BCL.
   for dll in LlmMem.Formats.dll LlmMem.dll; do
-    dotnet sharpfuzz "$build/$dll" > "$out/instrument-$dll.log" 2>&1 || { cat "$out/instrument-$dll.log" >&2; exit 1; }
+    dotnet sharpfuzz "$afl/$dll" > "$out/instrument-$dll.log" 2>&1 || { cat "$out/instrument-$dll.log" >&2; exit 1; }
   done
-  touch "$build/.instrumented"
+  touch "$afl/.instrumented"
 fi
 
 campaign=$out/$target
@@ -47,7 +51,7 @@ limits=(-V "$seconds")
 started=$(date -u '+%Y-%m-%d %H:%M UTC')
 AFL_SKIP_BIN_CHECK=1 AFL_SKIP_CPUFREQ=1 AFL_I_DONT_CARE_ABOUT_MISSING_CRASHES=1 AFL_NO_UI=1 AFL_NO_AFFINITY=1 \
   nice -n 10 afl-fuzz -i "$campaign/seeds" -o "$campaign/findings" -x "$dict" -t 5000 -m none "${limits[@]}" \
-  -- dotnet "$build/LlmMem.Fuzz.dll" fuzz "$target" > "$campaign/afl.log" 2>&1 || { tail -30 "$campaign/afl.log" >&2; exit 1; }
+  -- dotnet "$afl/LlmMem.Fuzz.dll" fuzz "$target" > "$campaign/afl.log" 2>&1 || { tail -30 "$campaign/afl.log" >&2; exit 1; }
 
 stats=$campaign/findings/default/fuzzer_stats
 stat() { sed -n "s/^$1 *: //p" "$stats"; }
