@@ -11,10 +11,13 @@ namespace LlmMem.Formats.Tests.Fuzzing;
 /// </summary>
 internal sealed class Mutator(int seed, IReadOnlyList<byte[]> seeds)
 {
-    /// <summary>AFL++'s interesting values (include/config.h INTERESTING_8/16/32) and the 64-bit edges a length field can hold.</summary>
+    /// <summary>
+    /// AFL++'s interesting values (include/config.h INTERESTING_8/16/32), lengths just under the readers' limits (2²⁴; 2²⁷ and
+    /// 2²⁸ − 64 under GGUF's 256 MiB header), and the 64-bit edges a length field can hold.
+    /// </summary>
     private static readonly ulong[] Interesting =
     [
-        0, 1, 2, 4, 8, 16, 32, 64, 100, 127, 128, 255, 256, 512, 1000, 1024, 4096, 32767, 32768, 65535, 65536, 100_663_045,
+        0, 1, 2, 4, 8, 16, 32, 64, 100, 127, 128, 255, 256, 512, 1000, 1024, 4096, 32767, 32768, 65535, 65536, 1 << 24, 1 << 27, (1 << 28) - 64,
         0x7FFF_FFFF, 0x8000_0000, 0xFFFF_FFFF, 0x1_0000_0000, 1UL << 40, long.MaxValue, 1UL << 63, ulong.MaxValue, ulong.MaxValue - 7, unchecked((ulong)-128),
     ];
 

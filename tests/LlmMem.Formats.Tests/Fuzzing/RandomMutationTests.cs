@@ -9,7 +9,7 @@ namespace LlmMem.Formats.Tests.Fuzzing;
 /// </summary>
 public class RandomMutationTests
 {
-    private const int Mutations = 3_000;
+    private const int Mutations = 5_000;
 
     public static TheoryData<string, int> Cases => new()
     {
