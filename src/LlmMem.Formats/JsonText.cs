@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.Globalization;
 using System.Text;
 using System.Text.Json;
 using System.Text.Unicode;
@@ -64,5 +65,33 @@ internal static class JsonText
         }
 
         return -1;
+    }
+
+    /// <summary>
+    /// 'text' from a file as a message shows it: control characters and lone surrogates escaped (\u000a), so the message stays
+    /// one line, and anything past <paramref name="maxLength"/> characters cut.
+    /// </summary>
+    public static string Quote(string text, int maxLength)
+    {
+        var builder = new StringBuilder("'");
+        foreach (var c in text.Length > maxLength ? text[..maxLength] : text)
+        {
+            if (char.IsControl(c) || char.IsSurrogate(c))
+            {
+                builder.Append(CultureInfo.InvariantCulture, $"\\u{(int)c:x4}");
+            }
+            else
+            {
+                builder.Append(c);
+            }
+        }
+
+        if (text.Length > maxLength)
+        {
+            builder.Append(CultureInfo.InvariantCulture, $"…' ({text.Length:N0} characters)");
+            return builder.ToString();
+        }
+
+        return builder.Append('\'').ToString();
     }
 }

@@ -70,11 +70,11 @@ public static class ConfigReader
             if (FamilyNames.Recurrent.Contains(modelType) || FamilyNames.Recurrent.Contains(outer.OptionalString("model_type")!))
             {
                 throw new ModelFormatException(file,
-                    $"model_type '{modelType}' is a recurrent or linear-attention (hybrid) model; llmem does not model its state memory yet.");
+                    $"model_type {ConfigJson.Quote(modelType)} is a recurrent or linear-attention (hybrid) model; llmem does not model its state memory yet.");
             }
 
             var family = Families.Find(modelType)
-                ?? throw new ModelFormatException(file, $"unsupported model_type '{modelType}'. Supported: {string.Join(", ", SupportedFamilies)}.");
+                ?? throw new ModelFormatException(file, $"unsupported model_type {ConfigJson.Quote(modelType)}. Supported: {string.Join(", ", SupportedFamilies)}.");
             var shape = family(new FamilyReader(config, outer, modelType, notes));
             return ModelSpec.FromShape(name, shape, origin, [.. notes]);
         }

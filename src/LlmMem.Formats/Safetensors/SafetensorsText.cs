@@ -7,29 +7,7 @@ namespace LlmMem.Formats.Safetensors;
 internal static class SafetensorsText
 {
     /// <summary>'name' with control characters escaped and anything past <see cref="SafetensorsLimits.MaxQuotedLength"/> cut.</summary>
-    public static string Quote(string text)
-    {
-        var builder = new StringBuilder("'");
-        foreach (var c in text.Length > SafetensorsLimits.MaxQuotedLength ? text[..SafetensorsLimits.MaxQuotedLength] : text)
-        {
-            if (char.IsControl(c) || char.IsSurrogate(c))
-            {
-                builder.Append(CultureInfo.InvariantCulture, $"\\u{(int)c:x4}");
-            }
-            else
-            {
-                builder.Append(c);
-            }
-        }
-
-        if (text.Length > SafetensorsLimits.MaxQuotedLength)
-        {
-            builder.Append(CultureInfo.InvariantCulture, $"…' ({text.Length:N0} characters)");
-            return builder.ToString();
-        }
-
-        return builder.Append('\'').ToString();
-    }
+    public static string Quote(string text) => JsonText.Quote(text, SafetensorsLimits.MaxQuotedLength);
 
     /// <summary>"1,024" in the invariant culture.</summary>
     public static string N(long value) => value.ToString("N0", CultureInfo.InvariantCulture);

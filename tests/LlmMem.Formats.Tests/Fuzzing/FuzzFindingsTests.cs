@@ -17,6 +17,7 @@ public class FuzzFindingsTests
         { "config/afl-unpaired-surrogate-in-a-key.json", "config.json: a string holds an escape that is not text, half a surrogate pair (byte 48)." },
         { "config/afl-unpaired-surrogate-in-a-nested-key.json", "config.json: a string holds an escape that is not text, half a surrogate pair (byte 1,090)." },
         { "config/object-spanning-lines-as-a-dimension.json", "config.json: field 'hidden_size' must be a whole number between 0 and 2,147,483,647, not { \"a\": 1 }." },
+        { "config/afl-newline-in-layer-types.json", "config.json: layer_types has 'full_attenti\\u000a', a layer kind llmem does not model (recurrent or linear attention)." },
         { "hub/invalid-utf8-in-sha.json", "org/fuzz: the Hub sent a malformed answer to the model info: not valid UTF-8 (byte 25)." },
         { "hub/unpaired-surrogate-in-path.json", "org/fuzz: the Hub sent a malformed answer to the file tree: a string holds an escape that is not text, half a surrogate pair (byte 33)." },
         { "hub/type-not-a-string.json", "org/fuzz: the Hub sent a malformed answer to the file tree: an entry whose \"type\" is not a string." },
