@@ -61,7 +61,8 @@ internal static partial class HubJson
             if (type.ValueEquals("file"u8))
             {
                 var name = path.GetString()!;
-                if (!entry.TryGetProperty("size", out var size) || !size.TryGetInt64(out var bytes) || bytes < 0)
+                // AFL++ found a string "size": TryGetInt64 throws InvalidOperationException on anything but a number.
+                if (!entry.TryGetProperty("size", out var size) || size.ValueKind != JsonValueKind.Number || !size.TryGetInt64(out var bytes) || bytes < 0)
                 {
                     throw HubErrors.Malformed(id, what, $"file '{Shown(name)}' has no whole, non-negative \"size\".");
                 }

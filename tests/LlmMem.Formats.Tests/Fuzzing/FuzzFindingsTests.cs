@@ -20,6 +20,7 @@ public class FuzzFindingsTests
         { "config/afl-newline-in-layer-types.json", "config.json: layer_types has 'full_attenti\\u000a', a layer kind llmem does not model (recurrent or linear attention)." },
         { "hub/invalid-utf8-in-sha.json", "org/fuzz: the Hub sent a malformed answer to the model info: not valid UTF-8 (byte 25)." },
         { "hub/unpaired-surrogate-in-path.json", "org/fuzz: the Hub sent a malformed answer to the file tree: a string holds an escape that is not text, half a surrogate pair (byte 33)." },
+        { "hub/afl-size-not-a-number.json", "org/fuzz: the Hub sent a malformed answer to the file tree: file 'modrs' has no whole, non-negative \"size\"." },
         { "hub/type-not-a-string.json", "org/fuzz: the Hub sent a malformed answer to the file tree: an entry whose \"type\" is not a string." },
     };
 
