@@ -1,6 +1,5 @@
 using System.Net;
 using System.Net.Http.Headers;
-using System.Text.Json;
 using System.Text.RegularExpressions;
 using Microsoft.Extensions.Http.Resilience;
 using Polly;
@@ -64,9 +63,6 @@ public sealed partial class HubClient : IDisposable
         http.DefaultRequestHeaders.UserAgent.Add(new ProductInfoHeaderValue("llmem", "0.1"));
     }
 
-    [GeneratedRegex("^[0-9a-f]{40}$", RegexOptions.CultureInvariant)]
-    private static partial Regex CommitSha();
-
     [GeneratedRegex(@"<(?<url>[^>]+)>\s*;\s*rel=""?next""?", RegexOptions.CultureInvariant | RegexOptions.IgnoreCase)]
     private static partial Regex NextLink();
 
@@ -75,15 +71,7 @@ public sealed partial class HubClient : IDisposable
     {
         var what = $"the model info of revision '{revision}'";
         var uri = Url($"api/models/{id.Repo}/revision/{Uri.EscapeDataString(revision)}");
-        using var document = GetJson(id, uri, what, out _);
-        if (document.RootElement.ValueKind != JsonValueKind.Object
-            || !document.RootElement.TryGetProperty("sha", out var sha) || sha.ValueKind != JsonValueKind.String)
-        {
-            throw HubErrors.Malformed(id, what, "no \"sha\" string (the commit of the revision).");
-        }
-
-        var commit = sha.GetString()!;
-        return CommitSha().IsMatch(commit) ? commit : throw HubErrors.Malformed(id, what, $"\"sha\" is not a 40-digit hexadecimal commit id.");
+        return HubJson.Commit(GetJson(id, uri, what, out _), id, what);
     }
 
     /// <summary>Every file of the repository at <paramref name="sha"/>, with its size, following the tree's pages.</summary>
@@ -99,35 +87,7 @@ public sealed partial class HubClient : IDisposable
                 throw HubErrors.Malformed(id, what, $"more than {MaxTreePages:N0} pages.");
             }
 
-            using var document = GetJson(id, next, what, out var link);
-            if (document.RootElement.ValueKind != JsonValueKind.Array)
-            {
-                throw HubErrors.Malformed(id, what, "not a JSON array of files.");
-            }
-
-            foreach (var entry in document.RootElement.EnumerateArray())
-            {
-                if (entry.ValueKind != JsonValueKind.Object || !entry.TryGetProperty("type", out var type) || !entry.TryGetProperty("path", out var path)
-                    || path.ValueKind != JsonValueKind.String)
-                {
-                    throw HubErrors.Malformed(id, what, "an entry without a \"type\" and a \"path\".");
-                }
-
-                if (type.ValueEquals("file"u8))
-                {
-                    if (!entry.TryGetProperty("size", out var size) || !size.TryGetInt64(out var bytes) || bytes < 0)
-                    {
-                        throw HubErrors.Malformed(id, what, $"file '{Shown(path.GetString()!)}' has no whole, non-negative \"size\".");
-                    }
-
-                    // A name llmem could not ask for (or cache) safely is left out rather than trusted.
-                    if (HubRepoId.TryValidateFile(path.GetString()!, out _))
-                    {
-                        files.Add(new HubFile(path.GetString()!, bytes));
-                    }
-                }
-            }
-
+            HubJson.TreePage(GetJson(id, next, what, out var link), id, what, files);
             next = link is null ? null : NextPage(id, link, what);
         }
 
@@ -202,7 +162,8 @@ public sealed partial class HubClient : IDisposable
 
     public void Dispose() => http.Dispose();
 
-    private JsonDocument GetJson(HubRepoId id, Uri uri, string what, out string? link)
+    /// <summary>The body of a JSON answer, at most <see cref="MaxJsonBytes"/>, as <see cref="HubJson"/> parses it.</summary>
+    private byte[] GetJson(HubRepoId id, Uri uri, string what, out string? link)
     {
         using var cancel = new CancellationTokenSource(settings.TotalTimeout);
         try
@@ -221,14 +182,7 @@ public sealed partial class HubClient : IDisposable
                 throw HubErrors.Malformed(id, what, $"the body ends after {bytes.Length:N0} of its {declared:N0} bytes: it is truncated.");
             }
 
-            try
-            {
-                return JsonDocument.Parse(bytes, new JsonDocumentOptions { MaxDepth = 32 });
-            }
-            catch (JsonException e)
-            {
-                throw HubErrors.Malformed(id, what, $"not valid JSON (line {e.LineNumber + 1}, byte {e.BytePositionInLine + 1}).");
-            }
+            return bytes;
         }
         catch (Exception e) when (IsTimeout(e, cancel.Token))
         {
@@ -349,5 +303,4 @@ public sealed partial class HubClient : IDisposable
         }
     }
 
-    private static string Shown(string text) => text.Length > 100 ? text[..100] + "…" : text;
 }

@@ -150,9 +150,16 @@ internal sealed class ConfigJson(JsonElement root, string file, IReadOnlyDiction
         throw new ModelFormatException(File, $"field '{name}' must be a whole number between 0 and {ConfigLimits.MaxDimension:N0}, not {Show(v)}.");
     }
 
+    /// <summary>
+    /// A string from the config as a message quotes it: 'text', one line, at most 100 characters. AFL++ found a layer_types
+    /// entry holding "\n" that split a message in two (docs/robustness.md).
+    /// </summary>
+    public static string Quote(string text) => JsonText.Quote(text, 100);
+
+    /// <summary>A value as the file spells it, on one line (an object or array may span several; found by fuzzing) and at most 40 characters.</summary>
     private static string Show(JsonElement v)
     {
-        var text = v.GetRawText();
+        var text = string.Join(' ', v.GetRawText().Split(['\n', '\r', '\t'], StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries));
         return text.Length <= 40 ? text : text[..40] + "…";
     }
 }

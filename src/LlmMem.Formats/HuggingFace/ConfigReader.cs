@@ -19,15 +19,29 @@ public static class ConfigReader
             throw new ModelFormatException(file, $"{json.Length:N0} bytes is too large for a config.json (the limit is {ConfigLimits.MaxBytes:N0}).");
         }
 
+        // Found by fuzzing (docs/robustness.md): invalid UTF-8 in a string, or an escaped half surrogate in a string or a key,
+        // escaped as InvalidOperationException when the string was read or the key compared.
+        if (JsonText.FirstInvalidUtf8(json) is var bad and >= 0)
+        {
+            throw new ModelFormatException(file, $"not valid UTF-8 (byte {bad + 1:N0}).");
+        }
+
         JsonDocument document;
+        var options = new JsonReaderOptions { MaxDepth = ConfigLimits.MaxDepth, CommentHandling = JsonCommentHandling.Skip };
         try
         {
-            var reader = new Utf8JsonReader(json, new JsonReaderOptions { MaxDepth = ConfigLimits.MaxDepth, CommentHandling = JsonCommentHandling.Skip });
+            var reader = new Utf8JsonReader(json, options);
             document = JsonDocument.ParseValue(ref reader);
         }
         catch (JsonException e)
         {
             throw new ModelFormatException(file, $"not valid JSON (line {e.LineNumber + 1}, byte {e.BytePositionInLine + 1}).");
+        }
+
+        if (JsonText.FirstBadEscape(json, options) is var escape and >= 0)
+        {
+            document.Dispose();
+            throw new ModelFormatException(file, $"a string holds an escape that is not text, half a surrogate pair (byte {escape + 1:N0}).");
         }
 
         using (document)
@@ -56,11 +70,11 @@ public static class ConfigReader
             if (FamilyNames.Recurrent.Contains(modelType) || FamilyNames.Recurrent.Contains(outer.OptionalString("model_type")!))
             {
                 throw new ModelFormatException(file,
-                    $"model_type '{modelType}' is a recurrent or linear-attention (hybrid) model; llmem does not model its state memory yet.");
+                    $"model_type {ConfigJson.Quote(modelType)} is a recurrent or linear-attention (hybrid) model; llmem does not model its state memory yet.");
             }
 
             var family = Families.Find(modelType)
-                ?? throw new ModelFormatException(file, $"unsupported model_type '{modelType}'. Supported: {string.Join(", ", SupportedFamilies)}.");
+                ?? throw new ModelFormatException(file, $"unsupported model_type {ConfigJson.Quote(modelType)}. Supported: {string.Join(", ", SupportedFamilies)}.");
             var shape = family(new FamilyReader(config, outer, modelType, notes));
             return ModelSpec.FromShape(name, shape, origin, [.. notes]);
         }

@@ -231,7 +231,7 @@ internal sealed class FamilyReader(ConfigJson config, ConfigJson outer, string m
                 }
                 else if (types[i] is not ("full_attention" or "attention" or "global"))
                 {
-                    throw new ModelFormatException(Config.File, $"layer_types has '{types[i]}', a layer kind llmem does not model (recurrent or linear attention).");
+                    throw new ModelFormatException(Config.File, $"layer_types has {ConfigJson.Quote(types[i])}, a layer kind llmem does not model (recurrent or linear attention).");
                 }
             }
 
@@ -280,7 +280,7 @@ internal sealed class FamilyReader(ConfigJson config, ConfigJson outer, string m
             return type;
         }
 
-        throw new ModelFormatException(Config.File, $"torch_dtype '{text}' is not a floating-point type llmem knows (float32, float16, bfloat16).");
+        throw new ModelFormatException(Config.File, $"torch_dtype {ConfigJson.Quote(text)} is not a floating-point type llmem knows (float32, float16, bfloat16).");
     }
 
     private static ProjectionBias Max(ProjectionBias a, ProjectionBias b) => (ProjectionBias)Math.Max((int)a, (int)b);

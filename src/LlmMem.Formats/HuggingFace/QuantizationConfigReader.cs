@@ -60,7 +60,7 @@ internal static class QuantizationConfigReader
 
                 return new CheckpointQuantization("bitsandbytes", DataType.Int8, LinearLayers, "bitsandbytes LLM.int8()");
             default:
-                notes.Add(new("unknown_quantization", $"quantization_config method '{method}' is not modelled; weights are counted in the stored dtype.", "quant"));
+                notes.Add(new("unknown_quantization", $"quantization_config method {ConfigJson.Quote(method)} is not modelled; weights are counted in the stored dtype.", "quant"));
                 return null;
         }
     }

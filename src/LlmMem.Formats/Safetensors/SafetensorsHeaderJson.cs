@@ -39,7 +39,7 @@ internal static class SafetensorsHeaderJson
             throw At(file, start, $"the header must start with '{{' (README §Format), not byte 0x{json[0]:X2}.");
         }
 
-        if (FirstInvalidUtf8(json) is var bad and >= 0)
+        if (JsonText.FirstInvalidUtf8(json) is var bad and >= 0)
         {
             throw At(file, start + bad, "the header is not valid UTF-8 (README §Format: \"a JSON UTF-8 string\").");
         }

@@ -57,7 +57,7 @@ public sealed record SafetensorsIndex(long? TotalSize, ImmutableArray<KeyValuePa
             throw new ModelFormatException(file, $"{N(json.Length)} bytes is too large for a safetensors index (the limit is {N(SafetensorsLimits.MaxIndexBytes)}).");
         }
 
-        if (FirstInvalidUtf8(json) is var bad and >= 0)
+        if (JsonText.FirstInvalidUtf8(json) is var bad and >= 0)
         {
             throw At(file, bad, "the index is not valid UTF-8.");
         }

@@ -1,7 +1,5 @@
-using System.Buffers;
 using System.Globalization;
 using System.Text;
-using System.Text.Unicode;
 
 namespace LlmMem.Formats.Safetensors;
 
@@ -9,57 +7,13 @@ namespace LlmMem.Formats.Safetensors;
 internal static class SafetensorsText
 {
     /// <summary>'name' with control characters escaped and anything past <see cref="SafetensorsLimits.MaxQuotedLength"/> cut.</summary>
-    public static string Quote(string text)
-    {
-        var builder = new StringBuilder("'");
-        foreach (var c in text.Length > SafetensorsLimits.MaxQuotedLength ? text[..SafetensorsLimits.MaxQuotedLength] : text)
-        {
-            if (char.IsControl(c) || char.IsSurrogate(c))
-            {
-                builder.Append(CultureInfo.InvariantCulture, $"\\u{(int)c:x4}");
-            }
-            else
-            {
-                builder.Append(c);
-            }
-        }
-
-        if (text.Length > SafetensorsLimits.MaxQuotedLength)
-        {
-            builder.Append(CultureInfo.InvariantCulture, $"…' ({text.Length:N0} characters)");
-            return builder.ToString();
-        }
-
-        return builder.Append('\'').ToString();
-    }
+    public static string Quote(string text) => JsonText.Quote(text, SafetensorsLimits.MaxQuotedLength);
 
     /// <summary>"1,024" in the invariant culture.</summary>
     public static string N(long value) => value.ToString("N0", CultureInfo.InvariantCulture);
 
     /// <summary>"18,446,744,073,709,551,615" in the invariant culture.</summary>
     public static string N(ulong value) => value.ToString("N0", CultureInfo.InvariantCulture);
-
-    /// <summary>The index of the first byte that is not valid UTF-8, or −1 when all of it is.</summary>
-    public static long FirstInvalidUtf8(ReadOnlySpan<byte> bytes)
-    {
-        if (Utf8.IsValid(bytes))
-        {
-            return -1;
-        }
-
-        var index = 0;
-        while (index < bytes.Length)
-        {
-            if (Rune.DecodeFromUtf8(bytes[index..], out _, out var consumed) != OperationStatus.Done)
-            {
-                return index;
-            }
-
-            index += consumed;
-        }
-
-        return -1;
-    }
 
     /// <summary>A problem at a file offset: "byte 57: …".</summary>
     public static ModelFormatException At(string file, long offset, string problem) => new(file, $"byte {N(offset)}: {problem}");
