@@ -12,6 +12,11 @@ public static class CliApp
     /// <param name="environment">Environment variables (HF_ENDPOINT, HF_TOKEN, HF_HOME …); null for the process's.</param>
     public static int Run(string[] args, TextWriter stdout, TextWriter stderr, int? width = null, Func<string, string?>? environment = null)
     {
+        if (FrontEnds.IsHandedOver(args))
+        {
+            return FullBinary.Run(args, stderr);
+        }
+
         var output = new CliOutput(stdout, stderr, width, environment);
         var root = new RootCommand(
             "llmem: how much GPU memory a large language model needs to run or to train, term by term.\n" +
@@ -19,7 +24,7 @@ public static class CliApp
         {
             InferCommand.Create(output),
             FitCommand.Create(output),
-            PlotCommand.Create(output),
+            FrontEnds.IsSupported ? PlotCommand.Create(output) : FrontEnds.Placeholder(FrontEnds.Plot, PlotCommand.Description),
             PlanCommand.Create(output),
             TrainCommand.Create(output),
             InspectCommand.Create(output),
@@ -28,7 +33,7 @@ public static class CliApp
             ValidateCommand.Create(output),
             GpusCommand.Create(output),
             DtypesCommand.Create(output),
-            ServeCommand.Create(output),
+            FrontEnds.IsSupported ? ServeCommand.Create(output) : FrontEnds.Placeholder(FrontEnds.Serve, ServeCommand.Description),
         };
 
         try

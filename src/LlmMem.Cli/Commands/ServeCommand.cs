@@ -5,15 +5,18 @@ using Microsoft.Extensions.Hosting;
 namespace LlmMem.Cli.Commands;
 
 /// <summary>
-/// <c>llmem serve</c>: the web calculator on http://127.0.0.1:5178, in the JIT build and the Native AOT binary alike
-/// (ASP.NET Core's slim builder, handlers as plain request delegates, JSON through JsonNode: no trim or AOT warnings).
+/// <c>llmem serve</c>: the web calculator on http://127.0.0.1:5178, in the JIT build and the native <c>llmem-full</c>
+/// (ASP.NET Core's slim builder, handlers as plain request delegates, JSON through JsonNode: no trim or AOT warnings);
+/// the slim native <c>llmem</c> hands it to <c>llmem-full</c> (<see cref="FrontEnds"/>).
 /// </summary>
 internal static class ServeCommand
 {
+    public const string Description = "The web calculator: a page and a JSON API (/api/infer, /api/train, /api/fit …) over the same estimates. Opens nothing; prints the address.";
+
     public static Command Create(CliOutput output)
     {
         var urls = new Option<string?>("--urls") { Description = $"Where to listen (default {WebServer.DefaultUrls}); e.g. http://0.0.0.0:8080 to serve a network.", HelpName = "url" };
-        var command = new Command("serve", "The web calculator: a page and a JSON API (/api/infer, /api/train, /api/fit …) over the same estimates. Opens nothing; prints the address.") { urls };
+        var command = new Command(FrontEnds.Serve, Description) { urls };
         command.SetAction(result =>
         {
             var app = WebServer.Create(new WebServerOptions(result.GetValue(urls) ?? WebServer.DefaultUrls), Run);
