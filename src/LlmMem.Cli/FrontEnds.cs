@@ -33,5 +33,5 @@ internal static class FrontEnds
 
     /// <summary>A placeholder, so <c>llmem --help</c> lists the command in every build; its arguments go to llmem-full.</summary>
     public static Command Placeholder(string name, string description) =>
-        new(name, description + $" (in {FullBinary.Name}, beside this binary.)") { TreatUnmatchedTokensAsErrors = false };
+        new(name, $"{description} In {FullBinary.Name}, beside this binary.") { TreatUnmatchedTokensAsErrors = false };
 }
