@@ -32,10 +32,12 @@ coldstart() {
   local command='infer meta-llama/Llama-3.1-8B --format json'
   # LLMEM_BENCH_REUSE=1 times the binaries already in OUT again (a run disturbed by other processes), without publishing.
   if [ "${LLMEM_BENCH_REUSE:-0}" != 1 ] || [ ! -x "$out/aot/llmem" ] || [ ! -x "$out/aot/llmem-full" ]; then
-    rm -rf "$out/aot" "$out/jit"
-    # The slim llmem (serve and plot left out by the feature switch in LlmMem.Cli.csproj), then llmem-full beside it.
+    rm -rf "$out/aot" "$out/full" "$out/jit"
+    # The slim llmem (serve and plot left out by the feature switch in LlmMem.Cli.csproj), then llmem-full copied
+    # beside it: each in its own folder, because a publish deletes what the previous one into the same folder left.
     dotnet publish src/LlmMem.Cli -r linux-x64 -c Release -p:PublishAot=true -o "$out/aot" > "$out/aot-publish.log" 2>&1
-    dotnet publish src/LlmMem.Cli -r linux-x64 -c Release -p:PublishAot=true -p:LlmMemFull=true -o "$out/aot" > "$out/aot-full-publish.log" 2>&1
+    dotnet publish src/LlmMem.Cli -r linux-x64 -c Release -p:PublishAot=true -p:LlmMemFull=true -o "$out/full" > "$out/aot-full-publish.log" 2>&1
+    cp "$out/full/llmem-full" "$out/aot/"
     dotnet publish src/LlmMem.Cli -c Release -o "$out/jit" > "$out/jit-publish.log" 2>&1
   fi
   local warnings; warnings=$(cat "$out/aot-publish.log" "$out/aot-full-publish.log" | grep -cE 'warning (IL|CS|CA)[0-9]+' || true)
