@@ -12,7 +12,8 @@ public static class CliApp
     [
         ("infer", InferCommand.Create),
         ("fit", FitCommand.Create),
-        ("plot", PlotCommand.Create),
+        // The native `llmem` leaves plot and serve out (FrontEnds.IsSupported is false there: ILC drops them) and hands them to llmem-full.
+        ("plot", o => FrontEnds.IsSupported ? PlotCommand.Create(o) : FrontEnds.Placeholder(FrontEnds.Plot, PlotCommand.Description)),
         ("plan", PlanCommand.Create),
         ("train", TrainCommand.Create),
         ("inspect", InspectCommand.Create),
@@ -21,7 +22,7 @@ public static class CliApp
         ("validate", ValidateCommand.Create),
         ("gpus", GpusCommand.Create),
         ("dtypes", DtypesCommand.Create),
-        ("serve", ServeCommand.Create),
+        ("serve", o => FrontEnds.IsSupported ? ServeCommand.Create(o) : FrontEnds.Placeholder(FrontEnds.Serve, ServeCommand.Description)),
     ];
 
     /// <summary>The parser's settings without response files.</summary>
@@ -36,6 +37,11 @@ public static class CliApp
     /// </param>
     public static int Run(string[] args, TextWriter stdout, TextWriter stderr, int? width = null, Func<string, string?>? environment = null, bool responseFiles = true)
     {
+        if (FrontEnds.IsHandedOver(args))
+        {
+            return FullBinary.Run(args, stderr);
+        }
+
         var output = new CliOutput(stdout, stderr, width, environment);
         var root = new RootCommand(
             "llmem: how much GPU memory a large language model needs to run or to train, term by term.\n" +

@@ -29,12 +29,13 @@ readonly READY_SECONDS=60
 
 mkdir -p "$out"
 publish() {
-  if [ "${LOAD_REUSE:-0}" = 1 ] && [ -x "$out/llmem" -o -f "$out/jit/llmem.dll" ]; then
+  if [ "${LOAD_REUSE:-0}" = 1 ] && [ -x "$out/aot/llmem-full" -o -f "$out/jit/llmem.dll" ]; then
     return
   fi
 
   rm -rf "$out/aot" "$out/jit"
-  if [ "${LOAD_JIT:-0}" != 1 ] && dotnet publish src/LlmMem.Cli -r linux-x64 -c Release -p:PublishAot=true -o "$out/aot" > "$out/publish.log" 2>&1; then
+  # The slim native `llmem` hands serve to llmem-full (README, "Native binary"): the server is llmem-full itself.
+  if [ "${LOAD_JIT:-0}" != 1 ] && dotnet publish src/LlmMem.Cli -r linux-x64 -c Release -p:PublishAot=true -p:LlmMemFull=true -o "$out/aot" > "$out/publish.log" 2>&1; then
     return
   fi
 
@@ -42,8 +43,8 @@ publish() {
   dotnet publish src/LlmMem.Cli -c Release -o "$out/jit" >> "$out/publish.log" 2>&1
 }
 publish
-if [ "${LOAD_JIT:-0}" != 1 ] && [ -x "$out/aot/llmem" ]; then
-  server=("$out/aot/llmem") kind="Native AOT (linux-x64, Release)"
+if [ "${LOAD_JIT:-0}" != 1 ] && [ -x "$out/aot/llmem-full" ]; then
+  server=("$out/aot/llmem-full") kind="Native AOT llmem-full (linux-x64, Release)"
 else
   server=(dotnet "$out/jit/llmem.dll") kind="JIT (dotnet llmem.dll, Release)"
 fi

@@ -5,9 +5,14 @@ using LlmMem.Inference;
 
 namespace LlmMem.Cli.Commands;
 
-/// <summary><c>llmem plot MODEL --x context -o ctx.png</c>: memory per term versus one setting, with the card's capacity.</summary>
+/// <summary>
+/// <c>llmem plot MODEL --x context -o ctx.png</c>: memory per term versus one setting, with the card's capacity. Not in the
+/// slim native <c>llmem</c>, which hands it to <c>llmem-full</c> (<see cref="FrontEnds"/>).
+/// </summary>
 internal static class PlotCommand
 {
+    public const string Description = "Memory per term on the first GPU versus context, batch or GPUs, with the card's capacity drawn, as PNG or SVG.";
+
     public static Command Create(CliOutput output)
     {
         var options = new InferOptions();
@@ -16,7 +21,7 @@ internal static class PlotCommand
         var to = new Option<string?>("--to") { Description = "Last x value (default: the model's context length, 64 sequences or 64 GPUs).", HelpName = "n" };
         var points = new Option<string?>("--points") { Description = "Points along x (default 33; GPUs: powers of two).", HelpName = "n" };
         var file = new Option<string?>("--output", "-o") { Description = "The image to write: a .png or .svg file.", HelpName = "file" };
-        var command = new Command("plot", "Memory per term on the first GPU versus context, batch or GPUs, with the card's capacity drawn, as PNG or SVG.");
+        var command = new Command(FrontEnds.Plot, Description);
         options.AddTo(command);
         foreach (var option in new Option[] { axis, from, to, points, file })
         {

@@ -5,11 +5,14 @@ using Microsoft.Extensions.Hosting;
 namespace LlmMem.Cli.Commands;
 
 /// <summary>
-/// <c>llmem serve</c>: the web calculator on http://127.0.0.1:5178, in the JIT build and the Native AOT binary alike
-/// (ASP.NET Core's slim builder, handlers as plain request delegates, JSON through JsonNode: no trim or AOT warnings).
+/// <c>llmem serve</c>: the web calculator on http://127.0.0.1:5178, in the JIT build and the native <c>llmem-full</c>
+/// (ASP.NET Core's slim builder, handlers as plain request delegates, JSON through JsonNode: no trim or AOT warnings);
+/// the slim native <c>llmem</c> hands it to <c>llmem-full</c> (<see cref="FrontEnds"/>).
 /// </summary>
 internal static class ServeCommand
 {
+    public const string Description = "The web calculator: a page and a JSON API (/api/infer, /api/train, /api/fit …) over the same estimates. Opens nothing; prints the address.";
+
     public static Command Create(CliOutput output)
     {
         var urls = new Option<string?>("--urls") { Description = $"Where to listen (default {WebServer.DefaultUrls}); e.g. http://0.0.0.0:8080 to serve a network.", HelpName = "url" };
@@ -18,7 +21,7 @@ internal static class ServeCommand
             Description = "Host names the server answers for besides its listen address and localhost (a proxy's name, a machine name), comma-separated; * for any. Other Host headers get 400 (DNS rebinding).",
             HelpName = "names",
         };
-        var command = new Command("serve", "The web calculator: a page and a JSON API (/api/infer, /api/train, /api/fit …) over the same estimates. Opens nothing; prints the address.") { urls, allowedHosts };
+        var command = new Command(FrontEnds.Serve, Description) { urls, allowedHosts };
         command.SetAction(result =>
         {
             var hosts = result.GetValue(allowedHosts)?.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);

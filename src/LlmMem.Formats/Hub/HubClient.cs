@@ -1,15 +1,12 @@
 using System.Net;
 using System.Net.Http.Headers;
 using System.Text.RegularExpressions;
-using Microsoft.Extensions.Http.Resilience;
-using Polly;
-using Polly.Timeout;
 
 namespace LlmMem.Formats.Hub;
 
 /// <summary>
 /// The three Hub calls llmem needs, over one HttpClient: a revision's commit, a revision's file tree, and byte ranges of
-/// a file. Retries and per-attempt timeouts come from Microsoft.Extensions.Http.Resilience; redirects are followed here.
+/// a file. Retries and per-attempt timeouts come from <see cref="HubRetryHandler"/>; redirects are followed here.
 /// </summary>
 /// <remarks>
 /// URLs are huggingface_hub's (hf_api.py model_info and list_repo_tree; file_download.py hf_hub_url):
@@ -37,21 +34,6 @@ public sealed partial class HubClient : IDisposable
     {
         ArgumentNullException.ThrowIfNull(settings);
         this.settings = settings;
-        var retry = new HttpRetryStrategyOptions
-        {
-            MaxRetryAttempts = Math.Max(1, settings.MaxRetries),
-            BackoffType = DelayBackoffType.Exponential,
-            UseJitter = true,
-            Delay = settings.RetryDelay,
-            // Retry-After is honoured (HttpRetryStrategyOptions.ShouldRetryAfterHeader); ShouldHandle below refuses to
-            // wait out one longer than MaxRetryAfter, so a rate limit never hangs the command.
-            ShouldRetryAfterHeader = true,
-            ShouldHandle = args => ValueTask.FromResult(settings.MaxRetries > 0 && ShouldRetry(args.Outcome)),
-        };
-        var pipeline = new ResiliencePipelineBuilder<HttpResponseMessage>()
-            .AddRetry(retry)
-            .AddTimeout(new HttpTimeoutStrategyOptions { Timeout = settings.AttemptTimeout })
-            .Build();
         var sockets = new SocketsHttpHandler
         {
             AllowAutoRedirect = false,
@@ -59,7 +41,7 @@ public sealed partial class HubClient : IDisposable
             ConnectTimeout = settings.AttemptTimeout,
             UseCookies = false,
         };
-        http = new HttpClient(new ResilienceHandler(pipeline) { InnerHandler = sockets }) { Timeout = Timeout.InfiniteTimeSpan };
+        http = new HttpClient(new HubRetryHandler(settings, sockets)) { Timeout = Timeout.InfiniteTimeSpan };
         http.DefaultRequestHeaders.UserAgent.Add(new ProductInfoHeaderValue("llmem", "0.1"));
     }
 
@@ -211,7 +193,7 @@ public sealed partial class HubClient : IDisposable
             {
                 response = http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, cancel).GetAwaiter().GetResult();
             }
-            catch (HttpRequestException e) when (e.InnerException is not TimeoutRejectedException)
+            catch (HttpRequestException e)
             {
                 throw HubErrors.Unreachable(id, settings, e.InnerException?.Message ?? e.Message);
             }
@@ -240,29 +222,14 @@ public sealed partial class HubClient : IDisposable
                 return response;
             }
 
-            var retryAfter = RetryAfter(response);
+            var retryAfter = HubRetryHandler.RetryAfter(response);
             response.Dispose();
             throw HubErrors.Status(id, settings, response.StatusCode, what, retryAfter, settings.MaxRetries);
         }
     }
 
-    private bool ShouldRetry(Outcome<HttpResponseMessage> outcome) => outcome switch
-    {
-        { Exception: HttpRequestException or TimeoutRejectedException } => true,
-        { Result: { } response } when (int)response.StatusCode == 429 => RetryAfter(response) is not { } wait || wait <= settings.MaxRetryAfter,
-        { Result: { } response } => (int)response.StatusCode >= 500 || response.StatusCode == HttpStatusCode.RequestTimeout,
-        _ => false,
-    };
-
-    private static TimeSpan? RetryAfter(HttpResponseMessage response) => response.Headers.RetryAfter switch
-    {
-        { Delta: { } delta } => delta,
-        { Date: { } date } => date - DateTimeOffset.UtcNow,
-        _ => null,
-    };
-
     private static bool IsTimeout(Exception e, CancellationToken cancel) =>
-        e is TimeoutRejectedException || (e is OperationCanceledException && cancel.IsCancellationRequested);
+        e is TimeoutException || (e is OperationCanceledException && cancel.IsCancellationRequested);
 
     private Uri? NextPage(HubRepoId id, string link, string what)
     {

@@ -15,11 +15,18 @@ public static class ForwardPassFormulas
     /// </summary>
     public static long ValuesPerToken(ModelShape shape, int tensorParallel = 1)
     {
-        long Dense(long width) => 3 * (width / tensorParallel);
-        return shape.Layers.Select(l => l.Mlp.Moe is { } moe
-                ? moe.ActiveExperts * (Dense(moe.ExpertIntermediateSize) + shape.HiddenSize) + Dense(moe.SharedIntermediateSize)
-                : Dense(l.Mlp.IntermediateSize))
-            .DefaultIfEmpty(0)
-            .Max() + 3 * shape.HiddenSize;
+        // A plain loop, no LINQ closure: this runs in every Transformers and training estimate (docs/performance.md, Run 2).
+        long widest = 0;
+        foreach (var layer in shape.Layers)
+        {
+            var values = layer.Mlp.Moe is { } moe
+                ? moe.ActiveExperts * (Dense(moe.ExpertIntermediateSize, tensorParallel) + shape.HiddenSize) + Dense(moe.SharedIntermediateSize, tensorParallel)
+                : Dense(layer.Mlp.IntermediateSize, tensorParallel);
+            widest = Math.Max(widest, values);
+        }
+
+        return widest + 3 * shape.HiddenSize;
     }
+
+    private static long Dense(long width, int tensorParallel) => 3 * (width / tensorParallel);
 }

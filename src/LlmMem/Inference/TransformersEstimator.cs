@@ -16,6 +16,13 @@ namespace LlmMem.Inference;
 /// </summary>
 internal static class TransformersEstimator
 {
+    /// <summary>The engine's CUDA context term: the same for every estimate, so made once (immutable, shared).</summary>
+    private static readonly Term CudaContext = CudaContextFormulas.CudaContext(
+        InferenceEngine.Transformers.CudaContext, InferenceEngine.Transformers.Name, InferenceEngine.Transformers.CudaContextSource);
+
+    /// <summary>"4.57", the engine_version setting when none is given, formatted once.</summary>
+    private static readonly string LatestVersionText = VersionText(TransformersSettings.LatestVersion);
+
     public static Estimate Estimate(InferenceRequest request, ModelShape shape, Parallelism parallel, List<EstimateWarning> warnings)
     {
         var s = request.Transformers ?? new TransformersSettings();
@@ -37,21 +44,33 @@ internal static class TransformersEstimator
         var logitsWin = logits.Bytes > layer.Bytes;
         string Formula() => $"max({layer.Formula()}; {logits.Formula()})";
         var prefill = logitsWin
-            ? new Term(TermId.Logits, $"Logits (prefill, {(s.LogitsForEveryPosition ? "every position" : "last position")}, fp32 copy)", logits.Bytes,
-                "transformers generate(): logits_to_keep from 4.45, every position before; upcast to fp32", Formula)
-            : new Term(TermId.Activations, $"Prefill activations ({(layer.Attention ? "eager attention scores" : "MLP")})", layer.Bytes,
+            ? new Term(TermId.Logits, s.LogitsForEveryPosition ? "Logits (prefill, every position, fp32 copy)" : "Logits (prefill, last position, fp32 copy)",
+                logits.Bytes, "transformers generate(): logits_to_keep from 4.45, every position before; upcast to fp32", Formula)
+            : new Term(TermId.Activations, layer.Attention ? "Prefill activations (eager attention scores)" : "Prefill activations (MLP)", layer.Bytes,
                 "transformers modeling_llama.py: LlamaMLP and eager_attention_forward, one layer at a time under no_grad", Formula);
 
-        Term[] terms = [weights, kv, .. growth is null ? [] : new[] { growth }, prefill,
-            CudaContextFormulas.CudaContext(engine.CudaContext, engine.Name, engine.CudaContextSource)];
+        var terms = ImmutableArray.CreateBuilder<Term>(growth is null ? 4 : 5);
+        terms.Add(weights);
+        terms.Add(kv);
+        if (growth is not null)
+        {
+            terms.Add(growth);
+        }
+
+        terms.Add(prefill);
+        terms.Add(CudaContext);
         if (parallel.ModelShards > 1)
         {
             // device_map="auto" places whole layers on each GPU in turn; KV and activations follow their layers.
-            terms = [.. terms.Select(t => t.Id == TermId.CudaContext ? t : t.DivideOver(parallel.ModelShards))];
+            for (var i = 0; i < terms.Count; i++)
+            {
+                terms[i] = terms[i].Id == TermId.CudaContext ? terms[i] : terms[i].DivideOver(parallel.ModelShards);
+            }
+
             warnings.Add(new("device_map", $"Transformers splits a model over GPUs by layers (device_map=\"auto\"); the {parallel.ModelShards} GPUs are shown sharing every term evenly.", "tp"));
         }
 
-        var devices = DeviceLayout.IdenticalGpus(parallel.Gpus, [.. terms], request.Capacity);
+        var devices = DeviceLayout.IdenticalGpus(parallel.Gpus, terms.MoveToImmutable(), request.Capacity);
         warnings.Add(new("allocated_not_reserved",
             "This is what PyTorch allocates at the peak (max_memory_allocated) plus the CUDA context; its caching allocator reserves somewhat more (nvidia-smi shows reserved + context).",
             "engine"));
@@ -61,7 +80,7 @@ internal static class TransformersEstimator
         var version = s.Version ?? TransformersSettings.LatestVersion;
         var settings = new SettingsBuilder()
             .Add("engine", engine.Id, request.Engine is null)
-            .Add("engine_version", string.Create(CultureInfo.InvariantCulture, $"{version.Major}.{version.Minor}"), s.Version is null)
+            .Add("engine_version", version == TransformersSettings.LatestVersion ? LatestVersionText : VersionText(version), s.Version is null)
             .Add("dtype", dtype.Name, request.Dtype is null);
         if (request.Quantization is { } q)
         {
@@ -75,4 +94,7 @@ internal static class TransformersEstimator
             .AddHardware(parallel, request.Capacity);
         return new Estimate(ModelSummary.Of(request.Model), new Workload("inference", settings.ToImmutable()), devices, [.. warnings]);
     }
+
+    private static string VersionText((int Major, int Minor) version) =>
+        string.Create(CultureInfo.InvariantCulture, $"{version.Major}.{version.Minor}");
 }

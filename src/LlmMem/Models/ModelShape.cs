@@ -40,7 +40,22 @@ public sealed record ModelShape(
     public string? RopeScaling { get; init; }
 
     /// <summary>True when any layer routes tokens to experts.</summary>
-    public bool IsMixtureOfExperts => Layers.Any(l => l.Mlp.Moe is not null);
+    /// <remarks>A plain loop rather than LINQ's Any with a closure: every estimate asks (docs/performance.md, Run 2).</remarks>
+    public bool IsMixtureOfExperts
+    {
+        get
+        {
+            foreach (var layer in Layers)
+            {
+                if (layer.Mlp.Moe is not null)
+                {
+                    return true;
+                }
+            }
+
+            return false;
+        }
+    }
 }
 
 /// <summary>Parameters per normalised element: 1 for RMSNorm or bias-free LayerNorm (weight), 2 for LayerNorm (weight and bias).</summary>

@@ -109,6 +109,18 @@ public sealed class HubFailureTests : IAsyncLifetime
     }
 
     [Fact]
+    public void ServerError_IsRetried_ThenReported()
+    {
+        var repo = TinyRepo();
+        (repo.Failure, repo.FailureStatus) = (Failure.Status, 503);
+
+        var error = Assert.Throws<HubException>(() => ModelResolver.Resolve("org/tiny", Options()));
+
+        Assert.Equal("org/tiny: the Hub failed on the model info of revision 'main' (HTTP 503) after 1 retry; try again later.", error.Message);
+        Assert.Equal(2, hub.Requests.Count);
+    }
+
+    [Fact]
     public void Stalling_Server_TimesOut()
     {
         TinyRepo().Failure = Failure.Stall;
