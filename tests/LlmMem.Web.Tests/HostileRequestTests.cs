@@ -11,30 +11,8 @@ namespace LlmMem.Web.Tests;
 /// Requests that try to make the server reach a host other than its Hub (HF_ENDPOINT), read one of its own files or
 /// smuggle command-line options through values: each is a 400 with one line, and the Hub (a loopback FakeHub) sees nothing.
 /// </summary>
-public sealed class HostileRequestTests : IAsyncLifetime
+public sealed class HostileRequestTests : FakeHubServer
 {
-    private FakeHub hub = null!;
-    private readonly TempFolder home = new();
-    private LlmMemWebFactory factory = null!;
-    private HttpClient client = null!;
-
-    public async Task InitializeAsync()
-    {
-        hub = await FakeHub.StartAsync();
-        HubFixtures.AddCheckpoint(hub.Repo("org/smol"), LlmMem.Formats.Tests.Fixtures.Path("HuggingFaceTB--SmolLM2-135M"), HubFixtures.SmolLm2Shards());
-        var variables = new Dictionary<string, string> { ["HF_ENDPOINT"] = hub.Endpoint.AbsoluteUri, ["HF_HOME"] = home.Path, ["LLMEM_HUB_RETRIES"] = "1" };
-        factory = new LlmMemWebFactory { Cli = (args, stdout, stderr) => CliApp.Run(args, stdout, stderr, 120, name => variables.GetValueOrDefault(name), responseFiles: false) };
-        client = factory.CreateClient();
-    }
-
-    public async Task DisposeAsync()
-    {
-        client.Dispose();
-        await factory.DisposeAsync();
-        await hub.DisposeAsync();
-        home.Dispose();
-    }
-
     [Theory]
     [InlineData("http://169.254.169.254/latest/meta-data/iam", "names a URL")] // a cloud metadata service
     [InlineData("https://evil.example/org/model", "names a URL")]
@@ -55,7 +33,7 @@ public sealed class HostileRequestTests : IAsyncLifetime
 
         Assert.Equal(HttpStatusCode.BadRequest, status);
         Assert.Contains(expected, error);
-        Assert.Empty(hub.Requests);
+        Assert.Empty(Hub.Requests);
     }
 
     [Theory]
@@ -76,7 +54,7 @@ public sealed class HostileRequestTests : IAsyncLifetime
         Assert.Equal(HttpStatusCode.BadRequest, status);
         Assert.Contains(expected, error);
         Assert.DoesNotContain("\n", error);
-        Assert.Empty(hub.Requests);
+        Assert.Empty(Hub.Requests);
     }
 
     [Fact]
@@ -94,7 +72,7 @@ public sealed class HostileRequestTests : IAsyncLifetime
         var (status, _) = await InferAsync(new Dictionary<string, object> { ["model"] = "org/smol" });
 
         Assert.Equal(HttpStatusCode.OK, status);
-        Assert.NotEmpty(hub.Requests);
+        Assert.NotEmpty(Hub.Requests);
     }
 
     [Fact]
@@ -122,7 +100,7 @@ public sealed class HostileRequestTests : IAsyncLifetime
 
     private async Task<(HttpStatusCode Status, string Error)> InferAsync(Dictionary<string, object> body)
     {
-        using var response = await client.PostAsync("/api/infer", new StringContent(JsonSerializer.Serialize(body), Encoding.UTF8, "application/json"));
+        using var response = await Client.PostAsync("/api/infer", new StringContent(JsonSerializer.Serialize(body), Encoding.UTF8, "application/json"));
         var json = JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement;
         return (response.StatusCode, json.TryGetProperty("error", out var error) ? error.GetString()! : "");
     }

@@ -1,40 +1,16 @@
 using System.Net;
 using System.Text;
 using System.Text.Json;
-using LlmMem.Cli;
 using LlmMem.Formats.Tests.Hub;
-using LlmMem.Formats.Tests.Safetensors;
 
 namespace LlmMem.Web.Tests;
 
 /// <summary>A Hub id the server fetches (from a loopback FakeHub posing as HF_ENDPOINT, never the network), and dropped headers.</summary>
-public sealed class HubAndUploadTests : IAsyncLifetime
+public sealed class HubAndUploadTests : FakeHubServer
 {
-    private FakeHub hub = null!;
-    private readonly TempFolder home = new();
-    private LlmMemWebFactory factory = null!;
-    private HttpClient client = null!;
-
-    public async Task InitializeAsync()
-    {
-        hub = await FakeHub.StartAsync();
-        HubFixtures.AddCheckpoint(hub.Repo("org/smol"), LlmMem.Formats.Tests.Fixtures.Path("HuggingFaceTB--SmolLM2-135M"), HubFixtures.SmolLm2Shards());
-        var variables = new Dictionary<string, string> { ["HF_ENDPOINT"] = hub.Endpoint.AbsoluteUri, ["HF_HOME"] = home.Path, ["LLMEM_HUB_RETRIES"] = "1" };
-        factory = new LlmMemWebFactory { Cli = (args, stdout, stderr) => CliApp.Run(args, stdout, stderr, 120, name => variables.GetValueOrDefault(name)) };
-        client = factory.CreateClient();
-    }
-
-    public async Task DisposeAsync()
-    {
-        client.Dispose();
-        await factory.DisposeAsync();
-        await hub.DisposeAsync();
-        home.Dispose();
-    }
-
     private async Task<(HttpStatusCode Status, JsonElement Body)> PostAsync(string path, HttpContent content)
     {
-        using var response = await client.PostAsync(path, content);
+        using var response = await Client.PostAsync(path, content);
         return (response.StatusCode, JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement.Clone());
     }
 
@@ -47,9 +23,9 @@ public sealed class HubAndUploadTests : IAsyncLifetime
         var (status, body) = await InferAsync("org/smol");
 
         Assert.Equal(HttpStatusCode.OK, status);
-        Assert.StartsWith($"hub ({hub.Endpoint.AbsoluteUri.TrimEnd('/')}, revision ", body.GetProperty("model").GetProperty("origin").GetString());
+        Assert.StartsWith($"hub ({Hub.Endpoint.AbsoluteUri.TrimEnd('/')}, revision ", body.GetProperty("model").GetProperty("origin").GetString());
         Assert.Equal(134_515_008L, body.GetProperty("model").GetProperty("parameters").GetInt64()); // SmolLM2-135M
-        Assert.True(hub.BytesServed < 64 << 10, $"{hub.BytesServed} bytes fetched"); // config.json and two safetensors headers
+        Assert.True(Hub.BytesServed < 64 << 10, $"{Hub.BytesServed} bytes fetched"); // config.json and two safetensors headers
     }
 
     [Fact]
