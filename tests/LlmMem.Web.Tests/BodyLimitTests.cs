@@ -1,28 +1,12 @@
 using System.Net;
 using System.Text;
 using System.Text.Json;
-using Microsoft.AspNetCore.Builder;
 
 namespace LlmMem.Web.Tests;
 
 /// <summary>Oversized bodies on a real Kestrel server: 413 with one line of JSON, with a length declared or not (chunked).</summary>
-public sealed class BodyLimitTests : IAsyncLifetime
+public sealed class BodyLimitTests : LoopbackServer
 {
-    private WebApplication app = null!;
-    private readonly HttpClient client = new();
-
-    public async Task InitializeAsync()
-    {
-        (app, var address) = await WebHost.StartOnLoopbackAsync();
-        client.BaseAddress = new Uri(address);
-    }
-
-    public async Task DisposeAsync()
-    {
-        client.Dispose();
-        await app.DisposeAsync();
-    }
-
     [Theory]
     [InlineData(true)]
     [InlineData(false)]
@@ -41,7 +25,7 @@ public sealed class BodyLimitTests : IAsyncLifetime
     {
         var json = "{\"model\": \"llama-3.1-8b\", \"gpu\": \"h100-sxm-80gb\"}" + new string(' ', WebServer.MaxJsonBytes - 100);
 
-        using var response = await client.PostAsync("/api/infer", Body(Encoding.UTF8.GetBytes(json), declaredLength: false));
+        using var response = await Client.PostAsync("/api/infer", Body(Encoding.UTF8.GetBytes(json), declaredLength: false));
 
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
     }
@@ -62,7 +46,7 @@ public sealed class BodyLimitTests : IAsyncLifetime
     [InlineData(false)]
     public async Task AnUploadOverTheJsonLimit_IsReadWhole_ForTheUploadRaisesItsOwnLimit(bool declaredLength)
     {
-        using var response = await client.PostAsync("/api/upload?name=big.gguf&size=4194304", Body(new byte[1 << 20], declaredLength));
+        using var response = await Client.PostAsync("/api/upload?name=big.gguf&size=4194304", Body(new byte[1 << 20], declaredLength));
 
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         Assert.StartsWith("upload:", JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement.GetProperty("model").GetString());
@@ -84,7 +68,7 @@ public sealed class BodyLimitTests : IAsyncLifetime
     {
         using var request = new HttpRequestMessage(HttpMethod.Post, path) { Content = content };
         request.Headers.ExpectContinue = true;
-        using var response = await client.SendAsync(request);
+        using var response = await Client.SendAsync(request);
         return (response.StatusCode, ErrorOf(await response.Content.ReadAsStringAsync()));
     }
 

@@ -1,29 +1,12 @@
 using System.Net;
 using System.Text.Json;
-using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 
 namespace LlmMem.Web.Tests;
 
 /// <summary>DNS rebinding: a request naming a Host the server does not listen under is refused, on a real Kestrel server.</summary>
-public sealed class HostHeaderTests : IAsyncLifetime
+public sealed class HostHeaderTests : LoopbackServer
 {
-    private WebApplication app = null!;
-    private Uri url = null!;
-    private readonly HttpClient client = new();
-
-    public async Task InitializeAsync()
-    {
-        (app, var address) = await WebHost.StartOnLoopbackAsync();
-        url = new Uri(address);
-    }
-
-    public async Task DisposeAsync()
-    {
-        client.Dispose();
-        await app.DisposeAsync();
-    }
-
     [Theory]
     [InlineData("evil.example")] // a page on evil.example whose name now resolves to 127.0.0.1
     [InlineData("evil.example:{port}")]
@@ -33,7 +16,7 @@ public sealed class HostHeaderTests : IAsyncLifetime
     {
         foreach (var path in new[] { "/", "/api/gpus" })
         {
-            var (status, body) = await GetAsync(path, host.Replace("{port}", url.Port.ToString(System.Globalization.CultureInfo.InvariantCulture), StringComparison.Ordinal));
+            var (status, body) = await GetAsync(path, host.Replace("{port}", Url.Port.ToString(System.Globalization.CultureInfo.InvariantCulture), StringComparison.Ordinal));
 
             Assert.Equal(HttpStatusCode.BadRequest, status);
             var error = JsonDocument.Parse(body).RootElement.GetProperty("error").GetString()!;
@@ -49,7 +32,7 @@ public sealed class HostHeaderTests : IAsyncLifetime
     [InlineData("[::1]:{port}")]
     public async Task TheListenAddressAndLoopbackNames_AreServed(string host)
     {
-        var (status, _) = await GetAsync("/api/gpus", host.Replace("{port}", url.Port.ToString(System.Globalization.CultureInfo.InvariantCulture), StringComparison.Ordinal));
+        var (status, _) = await GetAsync("/api/gpus", host.Replace("{port}", Url.Port.ToString(System.Globalization.CultureInfo.InvariantCulture), StringComparison.Ordinal));
 
         Assert.Equal(HttpStatusCode.OK, status);
     }
@@ -76,9 +59,9 @@ public sealed class HostHeaderTests : IAsyncLifetime
 
     private async Task<(HttpStatusCode Status, string Body)> GetAsync(string path, string host)
     {
-        using var request = new HttpRequestMessage(HttpMethod.Get, new Uri(url, path));
+        using var request = new HttpRequestMessage(HttpMethod.Get, new Uri(Url, path));
         request.Headers.Host = host;
-        using var response = await client.SendAsync(request);
+        using var response = await Client.SendAsync(request);
         return (response.StatusCode, await response.Content.ReadAsStringAsync());
     }
 }

@@ -2,7 +2,6 @@ using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
 using System.Text;
-using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
@@ -13,7 +12,7 @@ namespace LlmMem.Web.Tests;
 /// Slow clients on a real Kestrel server (127.0.0.1): a socket that trickles its headers or its body is disconnected
 /// within <see cref="ServerLimits"/>' bound, while a normal request sent meanwhile is answered at once.
 /// </summary>
-public sealed class SlowClientTests : IAsyncLifetime
+public sealed class SlowClientTests : LoopbackServer
 {
     /// <summary>Kestrel checks its timeouts on a once-a-second heartbeat; and this machine may be busy.</summary>
     private static readonly TimeSpan Slack = TimeSpan.FromSeconds(3);
@@ -23,28 +22,11 @@ public sealed class SlowClientTests : IAsyncLifetime
 
     private const string Estimate = """{"model": "llama-3.1-8b", "engine": "vllm", "gpu": "h100-sxm-80gb"}""";
 
-    private WebApplication app = null!;
-    private Uri url = null!;
-    private readonly HttpClient client = new();
-
-    public async Task InitializeAsync()
-    {
-        (app, var address) = await WebHost.StartOnLoopbackAsync();
-        url = new Uri(address);
-        client.BaseAddress = url;
-    }
-
-    public async Task DisposeAsync()
-    {
-        client.Dispose();
-        await app.DisposeAsync();
-    }
-
     [Fact]
     public async Task HeadersTrickledAByteAtATime_AreCutOffAtTheHeadersTimeout_WhileOthersAreServed()
     {
         using var socket = await ConnectAsync();
-        await SendAsync(socket, $"GET / HTTP/1.1\r\nHost: {url.Authority}\r\n");
+        await SendAsync(socket, $"GET / HTTP/1.1\r\nHost: {Url.Authority}\r\n");
 
         var (cutAfter, normal) = await TrickleUntilClosedAsync(socket, "X-Slow: a\r\n");
 
@@ -56,7 +38,7 @@ public sealed class SlowClientTests : IAsyncLifetime
     public async Task ABodyTrickledAByteAtATime_IsCutOffWhenItsGracePeriodEnds_WhileOthersAreServed()
     {
         using var socket = await ConnectAsync();
-        await SendAsync(socket, $"POST /api/infer HTTP/1.1\r\nHost: {url.Authority}\r\nContent-Type: application/json\r\nContent-Length: 4096\r\n\r\n");
+        await SendAsync(socket, $"POST /api/infer HTTP/1.1\r\nHost: {Url.Authority}\r\nContent-Type: application/json\r\nContent-Length: 4096\r\n\r\n");
 
         var (cutAfter, normal) = await TrickleUntilClosedAsync(socket, new string(' ', 64));
 
@@ -68,7 +50,7 @@ public sealed class SlowClientTests : IAsyncLifetime
     [Fact]
     public void TheLimits_AreKestrelsOwn_WhenTheServerIsBuilt()
     {
-        var limits = app.Services.GetRequiredService<IOptions<KestrelServerOptions>>().Value.Limits;
+        var limits = App.Services.GetRequiredService<IOptions<KestrelServerOptions>>().Value.Limits;
 
         Assert.Equal(ServerLimits.RequestHeadersTimeout, limits.RequestHeadersTimeout);
         Assert.Equal(ServerLimits.KeepAliveTimeout, limits.KeepAliveTimeout);
@@ -113,7 +95,7 @@ public sealed class SlowClientTests : IAsyncLifetime
     private async Task<TimeSpan> TimeNormalRequestAsync()
     {
         var clock = Stopwatch.StartNew();
-        using var response = await client.PostAsync("/api/infer", new StringContent(Estimate, Encoding.UTF8, "application/json"));
+        using var response = await Client.PostAsync("/api/infer", new StringContent(Estimate, Encoding.UTF8, "application/json"));
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         return clock.Elapsed;
     }
@@ -136,7 +118,7 @@ public sealed class SlowClientTests : IAsyncLifetime
     private async Task<Socket> ConnectAsync()
     {
         var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
-        await socket.ConnectAsync(IPAddress.Loopback, url.Port);
+        await socket.ConnectAsync(IPAddress.Loopback, Url.Port);
         return socket;
     }
 
