@@ -13,7 +13,7 @@ public static class CliApp
         ("infer", InferCommand.Create),
         ("fit", FitCommand.Create),
         // The native `llmem` leaves plot and serve out (FrontEnds.IsSupported is false there: ILC drops them) and hands them to llmem-full.
-        ("plot", o => FrontEnds.IsSupported ? PlotCommand.Create(o) : FrontEnds.Placeholder(FrontEnds.Plot, PlotCommand.Description)),
+        (FrontEnds.Plot, o => FrontEnds.IsSupported ? PlotCommand.Create(o) : FrontEnds.Placeholder(FrontEnds.Plot, PlotCommand.Description)),
         ("plan", PlanCommand.Create),
         ("train", TrainCommand.Create),
         ("inspect", InspectCommand.Create),
@@ -22,7 +22,7 @@ public static class CliApp
         ("validate", ValidateCommand.Create),
         ("gpus", GpusCommand.Create),
         ("dtypes", DtypesCommand.Create),
-        ("serve", o => FrontEnds.IsSupported ? ServeCommand.Create(o) : FrontEnds.Placeholder(FrontEnds.Serve, ServeCommand.Description)),
+        (FrontEnds.Serve, o => FrontEnds.IsSupported ? ServeCommand.Create(o) : FrontEnds.Placeholder(FrontEnds.Serve, ServeCommand.Description)),
     ];
 
     /// <summary>The parser's settings without response files.</summary>
