@@ -122,9 +122,11 @@ public class TrainCommandTests
             return json.RootElement.GetProperty("devices")[0].GetProperty("total_bytes").GetInt64();
         }
 
-        // FSDP also holds the next decoder layer it prefetches: 218,103,808 bf16 parameters (Llama-3.1-8B's layer).
-        Assert.Equal(Total("--zero", "3") + 218_103_808L * 2, Total("--fsdp", "full-shard"));
-        Assert.Equal(Total("--zero", "2"), Total("--fsdp", "shard-grad-op"));
+        // FSDP also holds the next decoder layer it prefetches: 218,103,808 bf16 parameters (Llama-3.1-8B's layer);
+        // DeepSpeed ZeRO holds its reduce bucket instead (5e8 bf16 elements), FSDP none.
+        const long bucket = 1_000_000_000;
+        Assert.Equal(Total("--zero", "3") - bucket + 218_103_808L * 2, Total("--fsdp", "full-shard"));
+        Assert.Equal(Total("--zero", "2") - bucket, Total("--fsdp", "shard-grad-op"));
         Assert.Contains("disagree", CliRunner.Run("train", "llama-3.1-8b", "--zero", "2", "--fsdp", "full-shard").Err);
     }
 }
@@ -148,7 +150,47 @@ public class DdpBucketTests
         // 8,030,261,248 bf16 gradients = 16,060,522,496 B, copied into the buckets, live in both phases of the step.
         Assert.Equal(16_060_522_496L, ddp["framework_overhead"]);
         Assert.False(Terms("--gpus", "8", "--ddp-bucket-view").ContainsKey("framework_overhead"));
-        Assert.False(Terms("--gpus", "8", "--zero", "1").ContainsKey("framework_overhead"));
+        // ZeRO replaces DDP's buckets by its own reduce bucket (0.13 on for stage 1): 5e8 bf16 elements, not a gradient copy.
+        Assert.Equal(1_000_000_000L, Terms("--gpus", "8", "--zero", "1")["framework_overhead"]);
+        Assert.False(Terms("--gpus", "8", "--zero", "1", "--deepspeed-version", "0.12.6").ContainsKey("framework_overhead"));
         Assert.False(Terms().ContainsKey("framework_overhead"));
+    }
+
+    [Fact]
+    public void ZeroBucketOptions_SizeTheBucket_AndShowInTheSettings()
+    {
+        // 2e8 elements (the bucket Transformers' DeepSpeed docs suggest for small GPUs) × 2 buffers (overlap_comm) × 2 B.
+        Assert.Equal(800_000_000L, Terms("--gpus", "8", "--zero", "2", "--zero-bucket-size", "2e8", "--overlap-comm", "on")["framework_overhead"]);
+        Assert.Equal(400_000_000L, Terms("--gpus", "8", "--zero", "3", "--reduce-bucket-size", "200M")["framework_overhead"]);
+
+        var (_, output, _) = CliRunner.Run("train", "llama-3.1-8b", "--gpus", "8", "--zero", "2", "--format", "json");
+        using var json = JsonDocument.Parse(output);
+        var settings = json.RootElement.GetProperty("workload").GetProperty("settings").ToString();
+        Assert.Contains("zero_bucket_size", settings);
+        Assert.Contains("overlap_comm", settings);
+    }
+
+    [Theory]
+    [InlineData("--zero-bucket-size", "lots", "--zero-bucket-size 'lots'")]
+    [InlineData("--zero-bucket-size", "1e13", "--zero-bucket-size '1e13'")]
+    [InlineData("--overlap-comm", "sometimes", "--overlap-comm 'sometimes'")]
+    [InlineData("--deepspeed-version", "latest", "--deepspeed-version 'latest'")]
+    public void ZeroBucketOptions_RefuseBadValues_InOneLine(string option, string value, string expected)
+    {
+        var (exit, output, error) = CliRunner.Run("train", "llama-3.1-8b", "--gpus", "8", "--zero", "2", option, value);
+
+        Assert.Equal(2, exit);
+        Assert.Equal("", output);
+        Assert.Single(error.Trim().Split('\n'));
+        Assert.Contains(expected, error);
+    }
+
+    [Fact]
+    public void ZeroBucketOptions_NeedDeepSpeedZero()
+    {
+        var (exit, _, error) = CliRunner.Run("train", "llama-3.1-8b", "--gpus", "8", "--fsdp", "full-shard", "--overlap-comm", "on");
+
+        Assert.Equal(2, exit);
+        Assert.Contains("need --zero 1, 2 or 3", error);
     }
 }

@@ -18,12 +18,7 @@ internal static class TrainCommand
             var request = options.ReadRequest(result, output, common);
             if (result.GetValue(options.Compat) is { } tool)
             {
-                if (!tool.Equals("deepspeed", StringComparison.OrdinalIgnoreCase))
-                {
-                    throw new UsageException($"Unknown --compat '{tool}'. Valid: deepspeed.");
-                }
-
-                DeepSpeedTable(request, result.GetValue(options.LargestLayer), output);
+                DeepSpeedTable(request, DeepSpeedVersion(tool), result.GetValue(options.LargestLayer), output);
                 return ExitCodes.Ok;
             }
 
@@ -33,8 +28,27 @@ internal static class TrainCommand
         return command;
     }
 
+    /// <summary>"deepspeed" (the newest rules) or "deepspeed@0.14.2" (the rules of that release) → the version; null for the newest.</summary>
+    private static Version? DeepSpeedVersion(string tool)
+    {
+        const string name = "deepspeed";
+        var at = tool.IndexOf('@', StringComparison.Ordinal);
+        var head = at < 0 ? tool : tool[..at];
+        if (!head.Equals(name, StringComparison.OrdinalIgnoreCase))
+        {
+            throw new UsageException($"Unknown --compat '{tool}'. Valid: deepspeed, or deepspeed@VERSION (e.g. deepspeed@0.14.2).");
+        }
+
+        if (at < 0)
+        {
+            return null;
+        }
+
+        return TrainOptions.ParseDeepSpeedVersion(tool[(at + 1)..], $"--compat {tool}");
+    }
+
     /// <summary>DeepSpeed's estimator output, line for line (deepspeed/runtime/zero/stage3.py model_states_mem_needs_all_cold).</summary>
-    private static void DeepSpeedTable(TrainingRequest request, string? largestLayerText, CliOutput output)
+    private static void DeepSpeedTable(TrainingRequest request, Version? deepSpeed, string? largestLayerText, CliOutput output)
     {
         if (request.Zero is not (2 or 3))
         {
@@ -51,7 +65,7 @@ internal static class TrainCommand
         if (request.Zero == 2)
         {
             w.WriteLine($"SW: Model with {parameters / 1_000_000}M total params.");
-            rows = DeepSpeedEstimator.Zero2(parameters, perNode, parallel.Nodes);
+            rows = DeepSpeedEstimator.Zero2(parameters, perNode, parallel.Nodes, deepSpeed);
         }
         else
         {

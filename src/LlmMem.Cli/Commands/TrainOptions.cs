@@ -58,7 +58,7 @@ internal sealed class TrainOptions
 
     private readonly Option<string?> fsdp = new("--fsdp") { Description = "PyTorch FSDP sharding: full-shard (= ZeRO-3), shard-grad-op (= ZeRO-2), hybrid (full-shard within each node).", HelpName = "strategy" };
 
-    public readonly Option<string?> Compat = new("--compat") { Description = "Print another tool's numbers for the same inputs: deepspeed (its ZeRO-2/3 model-states estimator table).", HelpName = "deepspeed" };
+    public readonly Option<string?> Compat = new("--compat") { Description = "Print another tool's numbers for the same inputs: deepspeed (its ZeRO-2/3 model-states estimator table, by the newest DeepSpeed's rules) or deepspeed@VERSION (that release's rules: before 0.14.3, ZeRO-2 counted 16-bit weights and gradients at 4 bytes).", HelpName = "deepspeed[@version]" };
 
     public readonly Option<string?> LargestLayer = new("--largest-layer") { Description = "For --compat deepspeed --zero 3: parameters of the largest layer (default: from the architecture).", HelpName = "count" };
 
@@ -92,11 +92,21 @@ internal sealed class TrainOptions
 
     private readonly Option<string?> virtualStages = new("--virtual-stages", "--virtual-pipeline-model-parallel-size") { Description = "Interleaved pipeline schedule: model chunks per GPU (the first stage holds 1 + (pp − 1)/(pp × v) times more).", HelpName = "v" };
 
+    private readonly Option<string?> zeroBucket = new("--zero-bucket-size", "--reduce-bucket-size")
+    {
+        Description = "DeepSpeed's reduce_bucket_size in elements (default 5e8, DeepSpeed's own; Transformers' \"auto\" sets hidden_size²): ZeRO-2/3, and ZeRO-1 from DeepSpeed 0.13, keep a gradient bucket of this size.",
+        HelpName = "elements",
+    };
+
+    private readonly Option<string?> overlapComm = new("--overlap-comm") { Description = "DeepSpeed's overlap_comm (default: on for ZeRO-3 only, as DeepSpeed): ZeRO-1/2 then keep two gradient buckets.", HelpName = "on|off" };
+
+    private readonly Option<string?> deepSpeedVersion = new("--deepspeed-version") { Description = "Which DeepSpeed's rules apply to --zero (default: the newest modelled); before 0.13.0, ZeRO-1 kept no gradient bucket.", HelpName = "version" };
+
     /// <summary>The options only training has (method, precision, optimizer, adapters, sharding, activations).</summary>
     public void AddTrainingOnly(Command command)
     {
         foreach (var option in new Option[] { method, precision, optimizer, rank, targets, adapterDtype, kbitPrep, zero, offload, fsdp, checkpointing, loss, sequenceParallel, microBatches,
-                     gradAccum, offloadActivations, dropout, optimizerInBackward, compile, dpo, virtualStages, bucketView })
+                     gradAccum, offloadActivations, dropout, optimizerInBackward, compile, dpo, virtualStages, bucketView, zeroBucket, overlapComm, deepSpeedVersion })
         {
             command.Options.Add(option);
         }
@@ -161,7 +171,20 @@ internal sealed class TrainOptions
                 "on" or "true" => true,
                 "off" or "false" => false,
                 var other => throw new UsageException($"--kbit-prep '{other}': give on or off."),
-            });
+            },
+            ZeroBucketElements: BucketElements(result.GetValue(zeroBucket)),
+            OverlapComm: result.GetValue(overlapComm)?.Trim().ToLowerInvariant() switch
+            {
+                null => null,
+                "on" or "true" => true,
+                "off" or "false" => false,
+                var other => throw new UsageException($"--overlap-comm '{other}': give on or off."),
+            },
+            DeepSpeed: DeepSpeedVersion(result.GetValue(deepSpeedVersion)));
+        if ((request.ZeroBucketElements is not null || request.OverlapComm is not null || request.DeepSpeed is not null) && (request.Zero == 0 || request.Fsdp))
+        {
+            throw new UsageException("--zero-bucket-size, --overlap-comm and --deepspeed-version set DeepSpeed ZeRO: they need --zero 1, 2 or 3.");
+        }
         if (request.VirtualStages is not null && (request.Parallelism?.PipelineParallel ?? 1) == 1)
         {
             throw new UsageException("--virtual-stages interleaves pipeline stages: it needs --pp 2 or more.");
@@ -172,6 +195,38 @@ internal sealed class TrainOptions
         }
 
         return request;
+    }
+
+    /// <summary>Elements as DeepSpeed configs write them (5e8, 500000000) or as counts (200M).</summary>
+    private static long? BucketElements(string? text)
+    {
+        if (text is null)
+        {
+            return null;
+        }
+
+        const double most = 1e12;
+        var trimmed = text.Trim();
+        if (double.TryParse(trimmed, System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out var value)
+            && value is >= 1 and <= most && value == Math.Floor(value))
+        {
+            return (long)value;
+        }
+
+        return LlmMem.Units.ParameterCount.TryParse(trimmed, out var count, out _) && count.Value is >= 1 and <= (long)most
+            ? count.Value
+            : throw new UsageException($"--zero-bucket-size '{text}': give whole elements from 1 to 1e12, e.g. 5e8 or 200M.");
+    }
+
+    private static Version? DeepSpeedVersion(string? text) => text is null ? null : ParseDeepSpeedVersion(text, $"--deepspeed-version '{text}'");
+
+    /// <summary>"0.10.0", "v0.14.2", "0.13" → the version; <paramref name="what"/> starts the one-line error.</summary>
+    internal static Version ParseDeepSpeedVersion(string text, string what)
+    {
+        var trimmed = text.Trim().TrimStart('v', 'V');
+        return trimmed.Count(c => c == '.') is 1 or 2 && Version.TryParse(trimmed, out var version) && version.Major < 100
+            ? version
+            : throw new UsageException($"{what}: give DeepSpeed's version as major.minor[.patch], e.g. 0.14.2.");
     }
 
     private static double? Dropout(string? text)

@@ -139,6 +139,7 @@ public static class TrainingValidator
         var torchtune = c.Text("framework").StartsWith("torchtune", StringComparison.Ordinal);
         var optimizerInBackward = optimizerText.Contains("optimizer_in_bwd", StringComparison.Ordinal) && !optimizerText.Contains("no optimizer_in_bwd", StringComparison.Ordinal);
         var precision = Precision(c, method, notes);
+        var deepSpeed = DeepSpeedVersion(c, zero, gpus, parallelism, notes);
         var request = new TrainingRequest(
             model,
             Method: method,
@@ -170,7 +171,8 @@ public static class TrainingValidator
             Dropout: model.Shape?.Architecture == "bert" ? 0.1 : null,
             OptimizerInBackward: optimizerInBackward,
             Compiled: c.Bool("torch_compile") == true,
-            LanguageModelHead: !(c.Text("model").Contains("tagging heads", StringComparison.Ordinal) || c.Text("model").Contains("SequenceClassification", StringComparison.Ordinal)));
+            LanguageModelHead: !(c.Text("model").Contains("tagging heads", StringComparison.Ordinal) || c.Text("model").Contains("SequenceClassification", StringComparison.Ordinal)),
+            DeepSpeed: deepSpeed);
         if (!stacked && torchtune)
         {
             notes.Add("torchtune recipes' default loss (CEWithChunkedOutputLoss) assumed");
@@ -296,6 +298,29 @@ public static class TrainingValidator
     /// The run's precision: torchtune and a "16-bit" pure run keep bf16 weights without a master copy; AMP ("mixed",
     /// "32-bit" weights with bf16/fp16 compute) keeps fp32 master weights; fp32 is fp32.
     /// </summary>
+    /// <summary>
+    /// The DeepSpeed release of a ZeRO case, from its "framework_version" ("deepspeed 0.10.0"); null (the newest rules) when
+    /// the case does not record one, with a note. FSDP and single-GPU cases do not use DeepSpeed's rules.
+    /// </summary>
+    private static Version? DeepSpeedVersion(TrainingCase c, int zero, int gpus, string parallelism, List<string> notes)
+    {
+        if (zero == 0 || gpus < 2 || parallelism.Contains("FSDP", StringComparison.Ordinal))
+        {
+            return null;
+        }
+
+        const string prefix = "deepspeed ";
+        var text = c.Text("framework_version");
+        if (text.StartsWith(prefix, StringComparison.OrdinalIgnoreCase) && Version.TryParse(text[prefix.Length..].Trim(), out var version))
+        {
+            notes.Add($"DeepSpeed {version}'s rules (framework_version)");
+            return version;
+        }
+
+        notes.Add("DeepSpeed version not recorded: the newest rules");
+        return null;
+    }
+
     private static TrainingPrecision Precision(TrainingCase c, TrainingMethod method, List<string> notes)
     {
         var text = c.Text("precision").ToLowerInvariant();

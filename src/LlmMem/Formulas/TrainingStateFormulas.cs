@@ -21,6 +21,22 @@ public static class TrainingStateFormulas
             "torch/nn/parallel/distributed.py: all-reduce buckets hold a copy of every gradient unless gradient_as_bucket_view=True",
             () => $"one copy of the gradients: {gradients.Formula}");
 
+    /// <summary>
+    /// DeepSpeed ZeRO's gradient bucket: with contiguous_gradients (on by default) each backward fills a flat buffer of
+    /// reduce_bucket_size elements in the trainable parameters' dtype (deepspeed/runtime/zero/stage_1_and_2.py setup_buckets:
+    /// a second one with overlap_comm; stage3.py: one per communication dtype, allocated with the optimizer). The buffer's
+    /// size is the setting, not the model's: DeepSpeed's default 5e8 elements is 0.93 GiB in bf16.
+    /// </summary>
+    public static Term ZeroBuckets(int stage, long elements, int buffers, DataType type)
+    {
+        var bytes = type.SizeOf(checked(elements * buffers));
+        return new(TermId.FrameworkOverhead, $"ZeRO-{stage} gradient bucket{(buffers > 1 ? "s" : "")} ({type.Name})", bytes,
+            stage == 3
+                ? "DeepSpeed stage3.py: the IPG bucket, reduce_bucket_size elements (contiguous_gradients)"
+                : "DeepSpeed stage_1_and_2.py setup_buckets: reduce_bucket_size elements, doubled by overlap_comm (contiguous_gradients)",
+            () => $"{buffers} × {FormulaText.Storage(elements, 1, elements, "elements (reduce_bucket_size)", type)}");
+    }
+
     public static Term Gradients(ParameterCount trainable, DataType type, long shards = 1) =>
         Storage(TermId.Gradients, $"Gradients ({type.Name})", trainable, type, shards,
             "one gradient per trainable parameter (ZeRO, Rajbhandari et al. 2019, §3.1)");

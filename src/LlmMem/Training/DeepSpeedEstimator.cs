@@ -17,15 +17,30 @@ public static class DeepSpeedEstimator
     /// <summary>DeepSpeed's additional_buffer_factor default.</summary>
     public const double AdditionalBufferFactor = 1.5;
 
-    /// <summary>ZeRO-2: offload → GPU 2P, CPU P × max(4 × GPUs, 16) × 1.5; else GPU 4P + ⌊16P / GPUs⌋, CPU P × 4 × GPUs per node × 1.5.</summary>
-    public static ImmutableArray<DeepSpeedRow> Zero2(long parameters, int gpusPerNode, int nodes)
+    /// <summary>
+    /// The first DeepSpeed whose ZeRO-2 estimator counts 16-bit parameters and gradients at 2 bytes each and adds the fp32
+    /// gradient partition: PR #5099 (commit f4cb866c, 2024-06-04), first released in v0.14.3. Its docs' example tables
+    /// (docs/code-docs/source/memory.rst) were printed by the older rule and were not regenerated.
+    /// </summary>
+    public static readonly Version Zero2RuleOfPr5099 = new(0, 14, 3);
+
+    /// <summary>
+    /// ZeRO-2 (deepspeed/runtime/zero/stage_1_and_2.py estimate_zero2_model_states_mem_needs). Offload: GPU 2P,
+    /// CPU P × max(4 × GPUs, 16) × 1.5. Without offload, CPU P × 4 × GPUs per node × 1.5 and GPU 2P + ⌊18P / GPUs⌋
+    /// (v0.14.3 on: 16-bit parameters, then 16-bit and fp32 gradients, fp32 master weights and Adam's two states sharded)
+    /// or, before PR #5099, 4P + ⌊16P / GPUs⌋.
+    /// </summary>
+    public static ImmutableArray<DeepSpeedRow> Zero2(long parameters, int gpusPerNode, int nodes, Version? deepSpeed = null)
     {
         var gpus = gpusPerNode * nodes;
+        var current = deepSpeed is null || deepSpeed >= Zero2RuleOfPr5099;
+        var gpuWithoutOffload = current
+            ? 2 * parameters + (long)(18.0 * parameters / gpus)
+            : 4 * parameters + (long)(16.0 * parameters / gpus);
         return
         [
             new("offload_optimizer=cpu ", Bytes(parameters * Math.Max(4.0 * gpus, 16) * AdditionalBufferFactor), ByteSize.FromBytes(2 * parameters)),
-            new("offload_optimizer=none", Bytes(parameters * 4.0 * gpusPerNode * AdditionalBufferFactor),
-                ByteSize.FromBytes(4 * parameters + (long)(16.0 * parameters / gpus))),
+            new("offload_optimizer=none", Bytes(parameters * 4.0 * gpusPerNode * AdditionalBufferFactor), ByteSize.FromBytes(gpuWithoutOffload)),
         ];
     }
 

@@ -74,6 +74,23 @@ public static class TrainingEstimator
                 + (method == TrainingMethod.Full ? $" + {FormulaText.Storage(largest, 1, largest, "gradients", precision.Gradients)}" : ""));
     }
 
+    /// <summary>
+    /// DeepSpeed's gradient bucket(s), when this run has them (see <see cref="TrainingRequest.ZeroBucketBuffers"/>), in the
+    /// working dtype: DeepSpeed casts the module to it (engine.py), stage_1_and_2.py sizes the bucket in the optimized
+    /// parameters' dtype and stage3.py in communication_data_type, which defaults to it.
+    /// </summary>
+    private static Term? ZeroBucket(TrainingRequest request, TrainingPrecision precision)
+    {
+        var buffers = request.ZeroBucketBuffers;
+        if (buffers == 0)
+        {
+            return null;
+        }
+
+        var type = precision.Weights;
+        return TrainingStateFormulas.ZeroBuckets(request.Zero, request.ZeroBucketElements ?? TrainingRequest.DefaultZeroBucketElements, buffers, type);
+    }
+
     /// <summary>QLoRA's base: NF4 with double-quantised constants (QLoRA paper §3; bitsandbytes bnb-nf4-dq).</summary>
     private static WeightQuantization QloraBase => WeightQuantization.Schemes.Single(s => s.Name == "bnb-nf4-dq");
 
@@ -193,12 +210,25 @@ public static class TrainingEstimator
             gpuTerms = gpuTerms.Add(GatheredLayer(layered, request, method, precision));
         }
 
+        // Stage 3 allocates its bucket with the optimizer (live all step); stages 1 and 2 at each backward, released after the
+        // reduction. A bare parameter count gives the model states only (ZeRO paper Figure 1), as without the gathered layer.
+        var bucket = request.Model.Shape is null ? null : ZeroBucket(request, precision);
+        if (bucket is not null && request.Zero == 3)
+        {
+            gpuTerms = gpuTerms.Add(bucket);
+        }
+
         string? peak = null;
         ByteSize? otherPhase = null;
         if (request.Model.Shape is { } shaped)
         {
             // DPO concatenates each chosen and rejected sequence into one forward pass (TRL trainer/dpo_trainer.py concatenated_forward).
             var (activations, offloaded) = TrainingActivations.Terms(request, shaped, method, precision, parallel, request.Preference ? checked(2 * batch) : batch, sequence);
+            if (bucket is not null && request.Zero < 3)
+            {
+                activations = activations.Add(bucket);
+            }
+
             (gpuTerms, peak, otherPhase) = Peak(gpuTerms, activations, request);
             hostTerms = hostTerms.AddRange(offloaded);
         }
@@ -224,6 +254,14 @@ public static class TrainingEstimator
                 ? $"The peak falls at the start of the backward pass: the saved activations and the loss are live; the optimizer step needs {otherPhase!.Value.Format()} per GPU."
                 : $"The peak falls at the optimizer step (all gradients live, activations freed); the start of the backward pass needs {otherPhase!.Value.Format()} per GPU.",
                 "model"));
+            // The figure a training run is most often compared with; PyTorch's caching allocator (c10/cuda/CUDACachingAllocator.cpp)
+            // keeps freed blocks reserved, so max_memory_reserved and nvidia-smi read higher by an amount that depends on the
+            // order of allocations, which llmem does not model.
+            warnings.Add(new("allocated_not_reserved",
+                request.Capacity is null
+                    ? "This is what PyTorch allocates at the peak (max_memory_allocated); its caching allocator reserves more (max_memory_reserved), and nvidia-smi adds the CUDA context to that (give --gpu to count the context)."
+                    : "This is what PyTorch allocates at the peak (max_memory_allocated) plus the CUDA context; its caching allocator reserves more (max_memory_reserved), which nvidia-smi shows with the context.",
+                "gpu"));
             warnings.Add(new("activations_eager_modules",
                 "Activations are the tensors autograd saves in Transformers-style modules (see --explain); fused kernels (torch.compile, Liger) keep less, and the backward's transient gradients are not added.",
                 "checkpointing"));
@@ -286,6 +324,12 @@ public static class TrainingEstimator
         if (request.Zero > 0)
         {
             settings.Add("zero", request.Zero);
+            if (!request.Fsdp)
+            {
+                settings.Add("zero_bucket_size", request.ZeroBucketElements ?? TrainingRequest.DefaultZeroBucketElements, request.ZeroBucketElements is null)
+                    .Add("overlap_comm", request.OverlapsComm ? "on" : "off", request.OverlapComm is null)
+                    .Add("deepspeed", request.DeepSpeed?.ToString() ?? "newest", request.DeepSpeed is null);
+            }
         }
         else if (parallel.Replicas > 1)
         {

@@ -30,6 +30,9 @@ namespace LlmMem.Training;
 /// <param name="Fsdp">The sharding is PyTorch FSDP's (--fsdp) rather than DeepSpeed ZeRO's: FSDP prefetches the next unit's parameters.</param>
 /// <param name="AdapterType">LoRA adapters' dtype (--adapter-dtype); fp32 when null, as PEFT casts them (autocast_adapter_dtype). torchtune keeps them in the training dtype.</param>
 /// <param name="KbitPreparation">QLoRA through PEFT's prepare_model_for_kbit_training (--kbit-prep; on when null, as TRL's SFTTrainer and the QLoRA scripts call it): the parameters left unquantised (embeddings, norms, LM head) become fp32, and so does the residual stream the checkpointed layer inputs hold.</param>
+/// <param name="ZeroBucketElements">DeepSpeed's reduce_bucket_size in elements (--zero-bucket-size); DeepSpeed's default 5e8 when null.</param>
+/// <param name="OverlapComm">DeepSpeed's overlap_comm (--overlap-comm); DeepSpeed's default (on for stage 3 only) when null.</param>
+/// <param name="DeepSpeed">Which DeepSpeed's rules apply (--deepspeed-version); the newest modelled when null.</param>
 /// <param name="LanguageModelHead">False for an encoder with a small task head: no logits over the vocabulary.</param>
 public sealed record TrainingRequest(
     ModelSpec Model,
@@ -62,8 +65,31 @@ public sealed record TrainingRequest(
     bool BucketView = false,
     bool Fsdp = false,
     LlmMem.DataTypes.DataType? AdapterType = null,
-    bool? KbitPreparation = null)
+    bool? KbitPreparation = null,
+    long? ZeroBucketElements = null,
+    bool? OverlapComm = null,
+    System.Version? DeepSpeed = null)
 {
+    /// <summary>DeepSpeed's reduce_bucket_size default (deepspeed/runtime/zero/config.py: 5e8 elements).</summary>
+    public const long DefaultZeroBucketElements = 500_000_000;
+
+    /// <summary>
+    /// The first DeepSpeed whose ZeRO-1 honours contiguous_gradients and overlap_comm (PR #4887, 2024-01-06, v0.13.0);
+    /// before it, engine.py switched both off for stage 1 ("meaningless in stage 1"), so stage 1 had no gradient bucket.
+    /// </summary>
+    public static readonly System.Version ZeroOneBucketsSince = new(0, 13, 0);
+
+    /// <summary>DeepSpeed's overlap_comm: as given, else its default (config.py overlap_comm_valid: on for stage 3 only).</summary>
+    public bool OverlapsComm => OverlapComm ?? Zero == 3;
+
+    /// <summary>
+    /// The number of ZeRO gradient buckets DeepSpeed allocates (0 for FSDP, plain DDP, or stage 1 before v0.13.0):
+    /// stage_1_and_2.py setup_buckets allocates one, two with overlap_comm; stage3.py one.
+    /// </summary>
+    public int ZeroBucketBuffers => Fsdp || Zero == 0 || (Zero == 1 && DeepSpeed is { } v && v < ZeroOneBucketsSince) ? 0
+        : Zero == 3 ? 1
+        : OverlapsComm ? 2 : 1;
+
     public const long DefaultSequenceTokens = 4096;
     public const long DefaultBatch = 1;
 

@@ -184,6 +184,48 @@ public class ZeroShardingTests
         return estimate.Devices[0].Find(TermId.GatheredParameters)!.Bytes.Bytes;
     }
 
+    private static Estimate Llama8BZero(int stage, bool fsdp = false, long? bucket = null, bool? overlap = null, System.Version? deepSpeed = null)
+    {
+        var model = new ModelSpec("llama-3.1-8b", ParameterCount.Of(8_030_261_248))
+        {
+            Shape = ActivationFormulasTests.Llama8B,
+            Breakdown = LlmMem.Formulas.ParameterFormulas.Count(ActivationFormulasTests.Llama8B),
+        };
+        Assert.True(Parallelism.TryCreate(null, null, 8, null, out var dp8, out _));
+        return TrainingEstimator.Estimate(new TrainingRequest(model, TrainingMethod.Full, TrainingPrecision.MixedBf16, Optimizer.AdamW,
+            Parallelism: dp8, Zero: stage, Fsdp: fsdp, SequenceTokens: 1024, ZeroBucketElements: bucket, OverlapComm: overlap, DeepSpeed: deepSpeed));
+    }
+
+    private static long? Bucket(Estimate e) =>
+        e.Devices[0].Terms.SingleOrDefault(t => t.Id == TermId.FrameworkOverhead && t.Label.Contains("gradient bucket", StringComparison.Ordinal))?.Bytes.Bytes;
+
+    [Fact]
+    public void Zero2_KeepsDeepSpeedsGradientBucket_DoubledByOverlapComm()
+    {
+        // deepspeed/runtime/zero/config.py: reduce_bucket_size 5e8 elements; stage_1_and_2.py setup_buckets: torch.empty of that
+        // many bf16 elements, a second with overlap_comm (Transformers' DeepSpeed docs: "5e8 x 2Bytes x 2" for the two).
+        Assert.Equal(1_000_000_000, Bucket(Llama8BZero(2)));
+        Assert.Equal(2_000_000_000, Bucket(Llama8BZero(2, overlap: true)));
+        Assert.Equal(400_000_000, Bucket(Llama8BZero(2, bucket: 200_000_000)));
+    }
+
+    [Fact]
+    public void Zero1_HasABucketOnlyFromDeepSpeed013()
+    {
+        // PR #4887 (v0.13.0) let stage 1 keep contiguous_gradients; before, engine.py switched it off for stage 1.
+        Assert.Null(Bucket(Llama8BZero(1, deepSpeed: new System.Version(0, 10, 0))));
+        Assert.Equal(1_000_000_000, Bucket(Llama8BZero(1, deepSpeed: new System.Version(0, 13, 0))));
+        Assert.Equal(1_000_000_000, Bucket(Llama8BZero(1)));
+    }
+
+    [Fact]
+    public void Zero3_OneBucket_AndFsdpNone()
+    {
+        // stage3.py: one IPG buffer per communication dtype, whatever overlap_comm (on by default for stage 3).
+        Assert.Equal(1_000_000_000, Bucket(Llama8BZero(3)));
+        Assert.Null(Bucket(Llama8BZero(3, fsdp: true)));
+    }
+
     [Fact]
     public void Zero3_GathersTheLargestLayersParametersAndGradients_AsDeepSpeedsEstimatorCountsIt() =>
         // DeepSpeed estimate_zero3_model_states_mem_needs: largest_layer_memory = 4 × largest layer's parameters.
