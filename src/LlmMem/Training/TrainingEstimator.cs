@@ -91,6 +91,26 @@ public static class TrainingEstimator
         return TrainingStateFormulas.ZeroBuckets(request.Zero, request.ZeroBucketElements ?? TrainingRequest.DefaultZeroBucketElements, buffers, type);
     }
 
+    /// <summary>
+    /// ZeRO-Offload on stages 1–2 stages each gradient on its way to the CPU optimizer through two buffers the size of the
+    /// largest parameter, one on the GPU and one in pinned host memory (DeepSpeed stage_1_and_2.py:
+    /// temp_grad_buffer_for_gpu_offload and temp_grad_buffer_for_cpu_offload, largest_param_numel elements of the working
+    /// dtype). For an LLM the largest parameter is the embedding (or LM head) matrix. Adapters are small: left out.
+    /// </summary>
+    private static Term? OffloadStaging(TrainingRequest request, TrainingMethod method, TrainingPrecision precision)
+    {
+        if (!request.OffloadOptimizer || request.Zero is not (1 or 2) || request.Fsdp || method != TrainingMethod.Full || request.Model.Shape is not { } shape)
+        {
+            return null;
+        }
+
+        var largest = Math.Max(checked(shape.VocabSize * shape.HiddenSize), LoraAdapters.Modules(shape).Max(m => checked(m.In * m.Out)));
+        var type = precision.Weights;
+        return new Term(TermId.FrameworkOverhead, $"ZeRO-Offload gradient staging buffer ({type.Name})", type.SizeOf(largest),
+            "DeepSpeed stage_1_and_2.py: temp_grad_buffer_for_gpu_offload / _for_cpu_offload, the largest parameter's elements",
+            () => FormulaText.Storage(largest, 1, largest, "elements of the largest parameter", type));
+    }
+
     /// <summary>QLoRA's base: NF4 with double-quantised constants (QLoRA paper §3; bitsandbytes bnb-nf4-dq).</summary>
     private static WeightQuantization QloraBase => WeightQuantization.Schemes.Single(s => s.Name == "bnb-nf4-dq");
 
@@ -208,6 +228,12 @@ public static class TrainingEstimator
         if (request.Zero == 3 && request.Model.Shape is { } layered && ranks > 1)
         {
             gpuTerms = gpuTerms.Add(GatheredLayer(layered, request, method, precision));
+        }
+
+        if (OffloadStaging(request, method, precision) is { } staging)
+        {
+            gpuTerms = gpuTerms.Add(staging);
+            hostTerms = hostTerms.Add(staging.WithLabel(staging.Label + ", pinned"));
         }
 
         // Stage 3 allocates its bucket with the optimizer (live all step); stages 1 and 2 at each backward, released after the

@@ -219,6 +219,25 @@ public class ZeroShardingTests
     }
 
     [Fact]
+    public void ZeroOffload_StagesGradientsThroughTheLargestParameter_OnGpuAndPinnedHost()
+    {
+        // stage_1_and_2.py: temp_grad_buffer_for_gpu_offload / _for_cpu_offload hold largest_param_numel elements; Llama-3.1-8B's
+        // largest parameter is its 128,256 × 4,096 embedding: 525,336,576 bf16 elements = 1,050,673,152 B on each side.
+        var model = new ModelSpec("llama-3.1-8b", ParameterCount.Of(8_030_261_248))
+        {
+            Shape = ActivationFormulasTests.Llama8B,
+            Breakdown = LlmMem.Formulas.ParameterFormulas.Count(ActivationFormulasTests.Llama8B),
+        };
+        Assert.True(Parallelism.TryCreate(null, null, 8, null, out var dp8, out _));
+        var estimate = TrainingEstimator.Estimate(new TrainingRequest(model, TrainingMethod.Full, TrainingPrecision.MixedBf16, Optimizer.AdamW,
+            Parallelism: dp8, Zero: 2, OffloadOptimizer: true, SequenceTokens: 1024));
+
+        Assert.Equal(1_050_673_152, estimate.Devices[0].Terms.Single(t => t.Label.StartsWith("ZeRO-Offload", StringComparison.Ordinal)).Bytes.Bytes);
+        // The host keeps one pinned buffer per GPU process.
+        Assert.Equal(8 * 1_050_673_152L, estimate.Devices.Single(d => d.Name == "cpu").Terms.Single(t => t.Label.StartsWith("ZeRO-Offload", StringComparison.Ordinal)).Bytes.Bytes);
+    }
+
+    [Fact]
     public void Zero3_OneBucket_AndFsdpNone()
     {
         // stage3.py: one IPG buffer per communication dtype, whatever overlap_comm (on by default for stage 3).
