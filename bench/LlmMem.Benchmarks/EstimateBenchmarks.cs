@@ -24,6 +24,7 @@ public class EstimateBenchmarks
     private InferenceRequest llamaCpp = null!;
     private TrainingRequest zero3 = null!;
     private InferenceRequest fitOn4090 = null!;
+    private TrainingRequest qloraOn4090 = null!;
 
     [GlobalSetup]
     public void Setup()
@@ -46,11 +47,17 @@ public class EstimateBenchmarks
         var rtx4090 = new DeviceCapacity("NVIDIA GeForce RTX 4090", ByteSize.FromBytes(25_757_220_864), "benchmark input");
         fitOn4090 = new InferenceRequest(model, InferenceEngine.Transformers, Capacity: rtx4090);
         zero3 = new TrainingRequest(model, Optimizer: Optimizer.AdamW, Parallelism: eightGpus, Capacity: h100, Zero: 3);
+        qloraOn4090 = new TrainingRequest(model, TrainingMethod.Qlora, Capacity: rtx4090, Checkpointing: Checkpointing.Full);
 
         // Fail in setup, not in a timed loop, if the fit stops being a search.
         if (FitMaxContext() is not { Fits: true, NextStep: not null })
         {
             throw new InvalidOperationException("the fit benchmark no longer binary-searches the context on a 24 GB card");
+        }
+
+        if (FitTrainingMaxSequence() is not { Fits: true, NextStep: not null })
+        {
+            throw new InvalidOperationException("the fit --train benchmark no longer binary-searches the sequence on a 24 GB card");
         }
     }
 
@@ -71,6 +78,9 @@ public class EstimateBenchmarks
 
     [Benchmark(Description = "fit: longest context on one RTX 4090 (transformers, llama-3.1-8b)")]
     public FitResult FitMaxContext() => FitSolver.Solve(fitOn4090, FitQuestion.MaxContext);
+
+    [Benchmark(Description = "fit --train: longest QLoRA sequence on one RTX 4090 (llama-3.1-8b, checkpointing)")]
+    public FitResult FitTrainingMaxSequence() => FitSolver.SolveTraining(qloraOn4090, FitQuestion.MaxContext);
 
     internal static ModelSpec LoadCatalogModel(string name)
     {
