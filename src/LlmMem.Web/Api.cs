@@ -48,9 +48,7 @@ internal sealed class Api(CliRunner cli, Uploads uploads, TimeSpan timeout)
         }
 
         var root = body.RootElement;
-        var command = root.ValueKind == JsonValueKind.Object && root.TryGetProperty("command", out var c) ? c.GetString() ?? "infer" : "infer";
-        if (command is not ("infer" or "train") || root.ValueKind != JsonValueKind.Object
-            || !root.TryGetProperty("options", out var options) || options.ValueKind != JsonValueKind.Object
+        if (!TryCommand(root, out var command, out var options)
             || !root.TryGetProperty("contexts", out var contexts) || contexts.ValueKind != JsonValueKind.Array
             || contexts.GetArrayLength() is 0 or > WebServer.MaxSweepPoints
             || contexts.EnumerateArray().Any(x => x.ValueKind != JsonValueKind.Number || !x.TryGetInt64(out var n) || n < 1))
@@ -62,11 +60,7 @@ internal sealed class Api(CliRunner cli, Uploads uploads, TimeSpan timeout)
         var points = new JsonArray();
         foreach (var tokens in contexts.EnumerateArray().Select(x => x.GetInt64()))
         {
-            var bag = JsonNode.Parse(options.GetRawText())!.AsObject();
-            bag.Remove("context");
-            bag["context"] = tokens;
-            using var doc = JsonDocument.Parse(bag.ToJsonString());
-            if (!TryArgs(context, command, doc.RootElement, out var args, out var problem))
+            if (!TryArgsWith(context, command, options, ["context"], "context", tokens, out var args, out var problem))
             {
                 await Error(context, 400, problem);
                 return;
@@ -103,10 +97,7 @@ internal sealed class Api(CliRunner cli, Uploads uploads, TimeSpan timeout)
             return;
         }
 
-        var root = body.RootElement;
-        var command = root.ValueKind == JsonValueKind.Object && root.TryGetProperty("command", out var c) ? c.GetString() ?? "infer" : "infer";
-        if (command is not ("infer" or "train") || root.ValueKind != JsonValueKind.Object
-            || !root.TryGetProperty("options", out var options) || options.ValueKind != JsonValueKind.Object)
+        if (!TryCommand(body.RootElement, out var command, out var options))
         {
             await Error(context, 400, "Expected {\"command\": \"infer\" or \"train\", \"options\": {…}}.");
             return;
@@ -116,12 +107,7 @@ internal sealed class Api(CliRunner cli, Uploads uploads, TimeSpan timeout)
         var rows = new JsonArray();
         foreach (var gpu in catalog)
         {
-            var bag = JsonNode.Parse(options.GetRawText())!.AsObject();
-            bag.Remove("gpu");
-            bag.Remove("gpu_memory");
-            bag["gpu"] = gpu!["slug"]!.GetValue<string>();
-            using var doc = JsonDocument.Parse(bag.ToJsonString());
-            if (!TryArgs(context, command, doc.RootElement, out var args, out var problem))
+            if (!TryArgsWith(context, command, options, ["gpu", "gpu_memory"], "gpu", gpu!["slug"]!.GetValue<string>(), out var args, out var problem))
             {
                 await Error(context, 400, problem);
                 return;
@@ -152,6 +138,29 @@ internal sealed class Api(CliRunner cli, Uploads uploads, TimeSpan timeout)
         }
 
         await WebServer.Json(context, 200, new JsonObject { ["gpus"] = rows });
+    }
+
+    /// <summary>The "command" (infer by default, or train) and "options" object of a body that varies one option (sweep, fits).</summary>
+    private static bool TryCommand(JsonElement root, out string command, out JsonElement options)
+    {
+        options = default;
+        command = root.ValueKind == JsonValueKind.Object && root.TryGetProperty("command", out var c) ? c.GetString() ?? "infer" : "infer";
+        return command is "infer" or "train" && root.ValueKind == JsonValueKind.Object
+            && root.TryGetProperty("options", out options) && options.ValueKind == JsonValueKind.Object;
+    }
+
+    /// <summary>The CLI's arguments for <paramref name="options"/> with the <paramref name="remove"/> keys dropped and <paramref name="key"/> set.</summary>
+    private bool TryArgsWith(HttpContext context, string command, JsonElement options, string[] remove, string key, JsonNode value, out List<string> args, out string problem)
+    {
+        var bag = JsonNode.Parse(options.GetRawText())!.AsObject();
+        foreach (var name in remove)
+        {
+            bag.Remove(name);
+        }
+
+        bag[key] = value;
+        using var doc = JsonDocument.Parse(bag.ToJsonString());
+        return TryArgs(context, command, doc.RootElement, out args, out problem);
     }
 
     /// <summary>POST /api/upload?name=config.json&amp;size=N: a header (≤ 64 MiB) the page read from a dropped file; answers {"model": "upload:…"}.</summary>
