@@ -19,6 +19,30 @@ public class LlamaCppOptionsTests
         Assert.Equal(256L << 20, KvTerm("infer", "llama-3.1-8b", "--engine", "llamacpp", "-c", "2048").GetProperty("bytes").GetInt64());
 
     [Fact]
+    public void NoMmap_ReadsTheHostWeightsIntoRam_SameBytes_AndOnlyMmapWarnsOfThePageCache()
+    {
+        JsonElement Run(params string[] extra)
+        {
+            var (exit, output, error) = CliRunner.Run(["infer", "llama-3.1-8b", "--engine", "llamacpp", "--quant", "Q4_K_M", "-ngl", "20", .. extra, "--format", "json"]);
+            Assert.True(exit == 0, error);
+            return JsonDocument.Parse(output).RootElement.Clone();
+        }
+
+        static JsonElement HostWeights(JsonElement e) => e.GetProperty("devices").EnumerateArray().Single(d => d.GetProperty("name").GetString() == "cpu")
+            .GetProperty("terms").EnumerateArray().Single(t => t.GetProperty("id").GetString() == "weights");
+        static bool Warns(JsonElement e) => e.GetProperty("warnings").EnumerateArray().Any(w => w.GetProperty("code").GetString() == "host_weights_mapped");
+
+        var mapped = Run();
+        var read = Run("--no-mmap");
+        // llama.cpp logs "CPU_Mapped model buffer size" with mmap and "CPU model buffer size" with --no-mmap (gt001, Ollama's runner): the same tensors.
+        Assert.Equal(HostWeights(mapped).GetProperty("bytes").GetInt64(), HostWeights(read).GetProperty("bytes").GetInt64());
+        Assert.Contains("CPU_Mapped", HostWeights(mapped).GetProperty("label").GetString());
+        Assert.Contains("--no-mmap", HostWeights(read).GetProperty("label").GetString());
+        Assert.True(Warns(mapped));
+        Assert.False(Warns(read));
+    }
+
+    [Fact]
     public void QuantisedCacheTypes_UseTheirBlockSizes() =>
         // 64 layers × 8,192 cells × 2 × 1,024 values as q8_0 (34 B per 32): 1,088 MiB, as llama.cpp printed for QwQ-32B (gt032).
         Assert.Equal(1088L << 20, KvTerm("infer", "qwen2.5-32b", "--engine", "llamacpp", "--ctx-size", "8192", "-ctk", "q8_0", "-ctv", "q8_0").GetProperty("bytes").GetInt64());

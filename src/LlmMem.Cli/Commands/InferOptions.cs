@@ -48,6 +48,8 @@ internal sealed class InferOptions
 
     private readonly Option<bool> noKvOffload = new("--no-kv-offload", "-nkvo") { Description = "llama.cpp: keep the whole KV cache in host RAM." };
 
+    private readonly Option<bool> noMmap = new("--no-mmap") { Description = "llama.cpp: read the weights kept on the host into RAM instead of mapping the GGUF file (the page cache)." };
+
     private readonly Option<string?> cpuMoe = new("--n-cpu-moe", "-ncmoe") { Description = "llama.cpp: keep the experts of the first N layers in host RAM.", HelpName = "n" };
 
     private readonly Option<string?> tensorSplit = new("--tensor-split", "-ts") { Description = "llama.cpp: shares of the layers per GPU, e.g. 3,2 (default: in proportion to each GPU's memory).", HelpName = "a,b,…" };
@@ -109,7 +111,7 @@ internal sealed class InferOptions
     public void AddTo(Command command)
     {
         Common.AddTo(command);
-        foreach (var option in new Option[] { engine, dtype, quant, ubatch, batchSize, parallel, cacheK, cacheV, flash, swaFull, gpuLayers, noKvOffload, embeddings, cpuMoe, tensorSplit, splitMode,
+        foreach (var option in new Option[] { engine, dtype, quant, ubatch, batchSize, parallel, cacheK, cacheV, flash, swaFull, gpuLayers, noKvOffload, noMmap, embeddings, cpuMoe, tensorSplit, splitMode,
                      gmu, maxNumSeqs, maxBatched, blockSize, kvCacheDtype, enforceEager, engineVersion, attention, cache })
         {
             command.Options.Add(option);
@@ -180,7 +182,8 @@ internal sealed class InferOptions
                 result.GetValue(noKvOffload),
                 result.GetValue(embeddings),
                 (int)(CommonOptions.ReadCount(result.GetValue(cpuMoe), "--n-cpu-moe", 100_000) ?? 0),
-                split),
+                split,
+                result.GetValue(noMmap)),
             Vllm: new VllmSettings(
                 Utilization(result.GetValue(gmu)),
                 null, // --max-model-len is --context's alias: the request's context.

@@ -108,6 +108,14 @@ public sealed class LlamaCppPlacement(int layers, int gpuLayers, int cpuMoeLayer
                 () => $"{host.Count} tensors: token embeddings{(FirstGpuLayer > 0 ? $", layers 0–{Math.Min(FirstGpuLayer, Layers) - 1}" : "")}{(OutputOnGpu ? "" : ", the output layer")}{(cpuMoeLayers > 0 ? $", the experts of layers 0–{Math.Min(cpuMoeLayers, Layers) - 1}" : "")}"));
     }
 
+    /// <summary>
+    /// The host's model buffer as llama.cpp holds it: with mmap (the default) the tensors are views into the mapped GGUF
+    /// file ("CPU_Mapped model buffer", src/llama-model.cpp load_tensors: buffers from the file's host pointer when
+    /// use_mmap); with --no-mmap they are read into an allocated host buffer ("CPU model buffer"). Same bytes either way.
+    /// </summary>
+    public static Term HostWeights(Term host, bool noMmap) =>
+        host.WithLabel(host.Label.TrimEnd(')') + (noMmap ? ", read into RAM: --no-mmap)" : ", mapped file: CPU_Mapped)"));
+
     /// <summary>The model buffer of GPU <paramref name="gpu"/> when the offloaded layers are split over several GPUs.</summary>
     public Term WeightsOnGpu(int gpu, ImmutableArray<PlacedTensor> tensors, string what)
     {

@@ -168,6 +168,8 @@ public static class InferenceEstimator
                 settings.Add("no_kv_offload", "on");
             }
 
+            settings.Add("mmap", llama.NoMmap ? "off" : "on", !llama.NoMmap);
+
             if (llama.CpuMoeLayers > 0)
             {
                 settings.Add("n_cpu_moe", llama.CpuMoeLayers);
@@ -233,6 +235,14 @@ public static class InferenceEstimator
         var gpus = Math.Max(request.Parallelism?.Gpus ?? 1, request.Capacities?.Length ?? 1);
         var placement = new LlamaCppPlacement(shape.LayerCount, llama.GpuLayers ?? shape.LayerCount + 1, llama.CpuMoeLayers, LlamaCppSplit(request, gpus, llama));
         var (gpuWeights, hostWeights) = placement.Weights(tensors, what);
+        hostWeights = LlamaCppPlacement.HostWeights(hostWeights, llama.NoMmap);
+        if (!llama.NoMmap && hostWeights.Bytes > ByteSize.Zero)
+        {
+            notes.Add(new("host_weights_mapped",
+                $"The host's model buffer ({hostWeights.Bytes.Format()}) is the GGUF file mapped into memory (llama.cpp's default): its pages sit in the OS page cache, shared and evictable, not in the process's own RAM, yet they must stay resident to run at speed; --no-mmap reads them into allocated RAM instead.",
+                "no_mmap"));
+        }
+
         var gpuKv = LlamaCppKv(shape, context, llama, notes, i => !llama.NoKvOffload && placement.OnGpu(i));
         var hostKv = LlamaCppKv(shape, context, llama, [], i => llama.NoKvOffload || !placement.OnGpu(i));
         var engine = InferenceEngine.LlamaCpp;
