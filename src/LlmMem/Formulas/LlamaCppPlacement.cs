@@ -114,7 +114,7 @@ public sealed class LlamaCppPlacement(int layers, int gpuLayers, int cpuMoeLayer
     /// use_mmap); with --no-mmap they are read into an allocated host buffer ("CPU model buffer"). Same bytes either way.
     /// </summary>
     public static Term HostWeights(Term host, bool noMmap) =>
-        host.WithLabel(host.Label.TrimEnd(')') + (noMmap ? ", read into RAM: --no-mmap)" : ", mapped file: CPU_Mapped)"));
+        host.WithLabel(host.Label.TrimEnd(')') + (noMmap ? ", --no-mmap)" : ", CPU_Mapped)"));
 
     /// <summary>The model buffer of GPU <paramref name="gpu"/> when the offloaded layers are split over several GPUs.</summary>
     public Term WeightsOnGpu(int gpu, ImmutableArray<PlacedTensor> tensors, string what)
