@@ -14,6 +14,7 @@ namespace LlmMem.Inference;
 /// <param name="CpuMoeLayers">Keep the expert tensors of the first N layers in host memory (<c>--n-cpu-moe</c>).</param>
 /// <param name="Embeddings">Also output embeddings (<c>--embedding</c>; Ollama's runner enables it).</param>
 /// <param name="TensorSplit">Shares of the offloaded layers per GPU (<c>-ts 3,2</c>); null: in proportion to each GPU's memory.</param>
+/// <param name="Version">Whose allocation rules apply (<c>--engine-version b5622</c>); null: <see cref="LlamaCppVersion.Latest"/>.</param>
 public sealed record LlamaCppSettings(
     long? UBatch = null,
     int? Sequences = null,
@@ -25,7 +26,8 @@ public sealed record LlamaCppSettings(
     bool NoKvOffload = false,
     bool Embeddings = false,
     int CpuMoeLayers = 0,
-    System.Collections.Immutable.ImmutableArray<double>? TensorSplit = null)
+    System.Collections.Immutable.ImmutableArray<double>? TensorSplit = null,
+    LlamaCppVersion? Version = null)
 {
     public const long DefaultUBatch = 512;
 
