@@ -31,6 +31,9 @@ public class DifferentialTests(ITestOutputHelper output)
         { "qwen3moe q8_0, 4 sequences", 2048, 512, 4, "on", "f16", "f16", 2 },
         { "gemma2 sliding window 256, f16", 4096, 512, 1, "on", "f16", "f16", 3 },
         { "gemma2 sliding window 256, 3 sequences, ubatch 128", 8192, 128, 3, "on", "q8_0", "q8_0", 3 },
+        // DeepSeek MLA: since b7832 (PR #19067) only the latent K (kv_lora_rank + rope) is cached, flash attention or not.
+        { "deepseek2 MLA, latent K only", 2048, 512, 1, "on", "f16", "f16", 4 },
+        { "deepseek2 MLA, latent K only, no flash attention", 2048, 512, 1, "off", "f16", "f16", 4 },
     };
 
     [Theory]
@@ -41,6 +44,8 @@ public class DifferentialTests(ITestOutputHelper output)
         {
             0 => TinyModels.Llama(layers: 3, embd: 512, ff: 1536, heads: 8, kvHeads: 2, vocab: 4096, DataType.Fp16, DataType.Fp16),
             1 => TinyModels.Llama(layers: 4, embd: 512, ff: 1536, heads: 8, kvHeads: 4, vocab: 4096, DataType.Q4_K, DataType.Q8_0),
+            4 => TinyModels.DeepSeek2(layers: 2, embd: 512, ff: 1024, heads: 4, queryRank: 128, kvRank: 256, nope: 64, rope: 64, valueDim: 64,
+                experts: 4, used: 2, expertFf: 256, vocab: 4096, DataType.Fp16),
             3 => TinyModels.Gemma2(layers: 4, embd: 512, ff: 1536, heads: 4, kvHeads: 2, vocab: 4096, window: 256, DataType.Fp16),
             _ => TinyModels.Qwen3Moe(layers: 2, embd: 512, experts: 8, used: 2, expertFf: 256, heads: 8, kvHeads: 2, vocab: 4096, DataType.Q8_0),
         };

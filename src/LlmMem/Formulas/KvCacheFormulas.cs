@@ -39,12 +39,12 @@ public static class KvCacheFormulas
     /// Bytes of K and V per cell of one layer: n_head_kv × head_dim elements of the K type, and of the V type, each a
     /// row of whole ggml blocks (src/llama-kv-cache.cpp: n_embd_k_gqa, n_embd_v_gqa). Latent attention, from b5137
     /// (PR #12801), caches the compressed latent once: K = kv_lora_rank + rope dim, V = kv_lora_rank, and from b7832
-    /// (PR #19067) no V at all; before b5137 it cached per-head K and V like any other attention.
+    /// (PR #19067) no V at all; before b5137, or from a GGUF converted before it, per-head K and V like any other attention.
     /// Example: Llama-3-8B layer, f16: 8 × 128 × 2 B × 2 = 4 KiB per cell.
     /// </summary>
     public static (long K, long V) BytesPerCell(AttentionShape attention, DataType k, DataType v, LlamaCppVersion version)
     {
-        var (kElements, vElements) = attention.Latent is { } m && version.CachesMlaLatent
+        var (kElements, vElements) = attention.Latent is { LegacyGguf: false } m && version.CachesMlaLatent
             ? ((long)m.KvRank + m.RopeHeadDim, version.MlaCachesV ? m.KvRank : 0L)
             : ((long)attention.KvHeads * attention.HeadDim, (long)attention.KvHeads * attention.ValueHeadDim);
         return (k.SizeOf(kElements).Bytes, vElements == 0 ? 0 : v.SizeOf(vElements).Bytes);
@@ -80,7 +80,7 @@ public static class KvCacheFormulas
                 : $"sliding-window layers n_swa × n_seq + n_batch ({DefaultLogicalBatch}, b5429–b5553)");
         }
 
-        if (shape.Layers.Any(l => l.Attention.Latent is not null))
+        if (shape.Layers.Any(l => l.Attention.Latent is { LegacyGguf: false }))
         {
             rules.Add(!version.CachesMlaLatent ? "latent attention cached per head (before b5137)"
                 : version.MlaCachesV ? "latent cached as K and V (b5137–b7831)"

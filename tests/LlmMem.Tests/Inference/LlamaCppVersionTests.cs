@@ -110,6 +110,19 @@ public class LlamaCppVersionTests
     }
 
     [Fact]
+    public void BytesPerCell_LatentAttentionFromALegacyGguf_IsPerHeadInEveryBuild()
+    {
+        // gt014: DeepSeek-V2-Lite from a GGUF without key_length_mla, late-2025 llama.cpp: K 648 MiB, V 432 MiB for 27 layers ×
+        // 4,096 cells, i.e. 16 heads × 192 × 2 B K and 16 × 128 × 2 B V per cell.
+        var lite = new AttentionShape(AttentionKind.Latent, 16, 16, 192, 128, Latent: new LatentAttentionShape(null, 512, 128, 64, 128, LegacyGguf: true));
+        Assert.Equal((16L * 192 * 2, 16L * 128 * 2), KvCacheFormulas.BytesPerCell(lite, DataType.Fp16, DataType.Fp16, LlamaCppVersion.Latest));
+        var layers = Enumerable.Repeat(new LayerShape(lite, new MlpShape(true, 1, false), 2), 27).ToImmutableArray();
+        var shape = new ModelShape("deepseek_v2", 2048, 102_400, 0, false, NormShape.RmsNorm, new EmbeddingShape(), layers, 1, [], DataType.Fp16);
+        var kv = KvCacheFormulas.LlamaCpp(shape, 4096, 512, 1, DataType.Fp16, DataType.Fp16, flashAttention: true, swaFull: false, LlamaCppVersion.Latest);
+        Assert.Equal(1080L << 20, kv.Bytes.Bytes);
+    }
+
+    [Fact]
     public void Estimate_ShowsTheVersionInItsSettingsAndTheKvRule()
     {
         var layer = new LayerShape(new AttentionShape(AttentionKind.Full, 8, 8, 64, 64), new MlpShape(true, 1, false), 2);
