@@ -87,6 +87,11 @@ public static class KvCacheFormulas
                 : "latent cached as K only (b7832 on)");
         }
 
+        if (shape.Layers.Any(l => l.Attention.Latent is { LegacyGguf: true }))
+        {
+            rules.Add("latent attention cached per head (a GGUF without key_length_mla)");
+        }
+
         return string.Join(", ", rules);
     }
 
