@@ -72,12 +72,4 @@ public class TransformersOptionsTests
         Assert.Equal(2, exit);
         Assert.Single(error.Trim().Split('\n'));
     }
-
-    [Fact]
-    public void EngineVersion_ForLlamaCpp_IsAUsageError()
-    {
-        var (exit, _, error) = CliRunner.Run("infer", "llama-3.1-8b", "--engine", "llamacpp", "--engine-version", "b4000");
-        Assert.Equal(2, exit);
-        Assert.Contains("--engine-version", error);
-    }
 }

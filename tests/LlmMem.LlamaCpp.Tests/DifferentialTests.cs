@@ -10,7 +10,7 @@ namespace LlmMem.LlamaCpp.Tests;
 
 /// <summary>
 /// llmem's llama.cpp estimates against the real llama.cpp: each test writes a small GGUF, loads it with LLamaSharp
-/// 0.30.0's CPU build of llama.cpp (2026; its log names the fused DeepSeek-V4 and Gated-Delta-Net paths), creates a
+/// 0.30.0's CPU build of llama.cpp (b10221, 815a2a591, 2026-08: <see cref="LlamaCppVersion.Latest"/>), creates a
 /// context, and compares the buffers llama.cpp logs with llmem's terms for the same file and settings. llama.cpp prints
 /// MiB with two decimals: "exact" is within 0.005 MiB per printed line.
 /// </summary>
@@ -24,10 +24,16 @@ public class DifferentialTests(ITestOutputHelper output)
         { "llama f16, defaults", 1024, 512, 1, "auto", "f16", "f16", 0 },
         { "llama q8_0/q4_k, odd context, q8_0 cache, 2 sequences", 3000, 256, 2, "on", "q8_0", "q8_0", 1 },
         { "llama f16, no flash attention", 2048, 512, 1, "off", "f16", "f16", 0 },
+        // Since b6975 (PR #17046) the context is padded to 256 with or without flash attention: 3,072 cells, where
+        // b2871–b6867 padded to 32 without it (3,008) and b6868–b6974 not at all (3,000).
+        { "llama f16, odd context, no flash attention", 3000, 512, 1, "off", "f16", "f16", 0 },
         { "llama q8_0/q4_k, q4_0 K cache, f16 V", 4096, 1024, 1, "on", "q4_0", "f16", 1 },
         { "qwen3moe q8_0, 4 sequences", 2048, 512, 4, "on", "f16", "f16", 2 },
         { "gemma2 sliding window 256, f16", 4096, 512, 1, "on", "f16", "f16", 3 },
         { "gemma2 sliding window 256, 3 sequences, ubatch 128", 8192, 128, 3, "on", "q8_0", "q8_0", 3 },
+        // DeepSeek MLA: since b7832 (PR #19067) only the latent K (kv_lora_rank + rope) is cached, flash attention or not.
+        { "deepseek2 MLA, latent K only", 2048, 512, 1, "on", "f16", "f16", 4 },
+        { "deepseek2 MLA, latent K only, no flash attention", 2048, 512, 1, "off", "f16", "f16", 4 },
     };
 
     [Theory]
@@ -38,6 +44,8 @@ public class DifferentialTests(ITestOutputHelper output)
         {
             0 => TinyModels.Llama(layers: 3, embd: 512, ff: 1536, heads: 8, kvHeads: 2, vocab: 4096, DataType.Fp16, DataType.Fp16),
             1 => TinyModels.Llama(layers: 4, embd: 512, ff: 1536, heads: 8, kvHeads: 4, vocab: 4096, DataType.Q4_K, DataType.Q8_0),
+            4 => TinyModels.DeepSeek2(layers: 2, embd: 512, ff: 1024, heads: 4, queryRank: 128, kvRank: 256, nope: 64, rope: 64, valueDim: 64,
+                experts: 4, used: 2, expertFf: 256, vocab: 4096, DataType.Fp16),
             3 => TinyModels.Gemma2(layers: 4, embd: 512, ff: 1536, heads: 4, kvHeads: 2, vocab: 4096, window: 256, DataType.Fp16),
             _ => TinyModels.Qwen3Moe(layers: 2, embd: 512, experts: 8, used: 2, expertFf: 256, heads: 8, kvHeads: 2, vocab: 4096, DataType.Q8_0),
         };

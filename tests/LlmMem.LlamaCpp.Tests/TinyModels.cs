@@ -75,6 +75,62 @@ internal static class TinyModels
         return b;
     }
 
+    /// <summary>
+    /// A DeepSeek-V2/V3-architecture model as llama.cpp's converter writes it since PR #12801: MLA as one KV head of
+    /// kv_lora_rank + rope (key_length) and kv_lora_rank (value_length), the per-head sizes in key_length_mla /
+    /// value_length_mla, kv_b split into attn_k_b and attn_v_b; one dense leading block, then routed and shared experts.
+    /// </summary>
+    public static GgufBuilder DeepSeek2(int layers, int embd, int ff, int heads, int queryRank, int kvRank, int nope, int rope, int valueDim,
+        int experts, int used, int expertFf, int vocab, DataType matrix)
+    {
+        const string a = "deepseek2";
+        var b = new GgufBuilder()
+            .Str("general.architecture", a).Str("general.name", "tiny-deepseek2").U32("general.alignment", 32)
+            .U32($"{a}.block_count", layers).U32($"{a}.context_length", 8192).U32($"{a}.embedding_length", embd)
+            .U32($"{a}.feed_forward_length", ff).U32($"{a}.attention.head_count", heads).U32($"{a}.attention.head_count_kv", 1)
+            .F32($"{a}.attention.layer_norm_rms_epsilon", 1e-6f).U32($"{a}.rope.dimension_count", rope)
+            .U32($"{a}.leading_dense_block_count", 1).U32($"{a}.attention.q_lora_rank", queryRank).U32($"{a}.attention.kv_lora_rank", kvRank)
+            .U32($"{a}.attention.key_length", kvRank + rope).U32($"{a}.attention.value_length", kvRank)
+            .U32($"{a}.attention.key_length_mla", nope + rope).U32($"{a}.attention.value_length_mla", valueDim)
+            .U32($"{a}.expert_feed_forward_length", expertFf).U32($"{a}.expert_count", experts).U32($"{a}.expert_used_count", used)
+            .U32($"{a}.expert_shared_count", 1).F32($"{a}.expert_weights_scale", 1f)
+            .Tokenizer(vocab)
+            .Tensor("token_embd.weight", matrix, embd, vocab)
+            .Tensor("output_norm.weight", DataType.Fp32, embd)
+            .Tensor("output.weight", matrix, embd, vocab);
+        for (var i = 0; i < layers; i++)
+        {
+            b.Tensor($"blk.{i}.attn_norm.weight", DataType.Fp32, embd)
+                .Tensor($"blk.{i}.attn_q_a_norm.weight", DataType.Fp32, queryRank)
+                .Tensor($"blk.{i}.attn_kv_a_norm.weight", DataType.Fp32, kvRank)
+                .Tensor($"blk.{i}.attn_q_a.weight", matrix, embd, queryRank)
+                .Tensor($"blk.{i}.attn_q_b.weight", matrix, queryRank, heads * (nope + rope))
+                .Tensor($"blk.{i}.attn_kv_a_mqa.weight", matrix, embd, kvRank + rope)
+                .Tensor($"blk.{i}.attn_k_b.weight", matrix, nope, kvRank, heads)
+                .Tensor($"blk.{i}.attn_v_b.weight", matrix, kvRank, valueDim, heads)
+                .Tensor($"blk.{i}.attn_output.weight", matrix, heads * valueDim, embd)
+                .Tensor($"blk.{i}.ffn_norm.weight", DataType.Fp32, embd);
+            if (i == 0)
+            {
+                b.Tensor($"blk.{i}.ffn_gate.weight", matrix, embd, ff)
+                    .Tensor($"blk.{i}.ffn_up.weight", matrix, embd, ff)
+                    .Tensor($"blk.{i}.ffn_down.weight", matrix, ff, embd);
+            }
+            else
+            {
+                b.Tensor($"blk.{i}.ffn_gate_inp.weight", DataType.Fp32, embd, experts)
+                    .Tensor($"blk.{i}.ffn_gate_exps.weight", matrix, embd, expertFf, experts)
+                    .Tensor($"blk.{i}.ffn_up_exps.weight", matrix, embd, expertFf, experts)
+                    .Tensor($"blk.{i}.ffn_down_exps.weight", matrix, expertFf, embd, experts)
+                    .Tensor($"blk.{i}.ffn_gate_shexp.weight", matrix, embd, expertFf)
+                    .Tensor($"blk.{i}.ffn_up_shexp.weight", matrix, embd, expertFf)
+                    .Tensor($"blk.{i}.ffn_down_shexp.weight", matrix, expertFf, embd);
+            }
+        }
+
+        return b;
+    }
+
     private static GgufBuilder Common(string arch, int layers, int embd, int ff, int heads, int kvHeads, int vocab, int headDim) => new GgufBuilder()
         .Str("general.architecture", arch).Str("general.name", $"tiny-{arch}").U32("general.alignment", 32)
         .U32($"{arch}.block_count", layers).U32($"{arch}.context_length", 8192).U32($"{arch}.embedding_length", embd)

@@ -72,7 +72,7 @@ internal sealed class InferOptions
 
     private readonly Option<string?> engineVersion = new("--engine-version")
     {
-        Description = $"vLLM or Transformers: whose rules apply, e.g. 0.6.4 (vLLM V0), 0.10.2 (default {VllmVersion.Latest}), or 4.44 (Transformers: logits for every prompt position).",
+        Description = $"Whose rules apply: vLLM 0.6.4 (V0) or 0.10.2 (default {VllmVersion.Latest}); Transformers 4.44 (logits for every prompt position); llama.cpp's build, b5622 (default {LlamaCppVersion.Latest}: KV padding, sliding-window and MLA caches).",
         HelpName = "version",
     };
 
@@ -122,9 +122,9 @@ internal sealed class InferOptions
     {
         var chosen = Parse<InferenceEngine>(result.GetValue(engine), InferenceEngine.TryParse);
         var versionText = result.GetValue(engineVersion);
-        if (versionText is not null && chosen != InferenceEngine.Vllm && chosen != InferenceEngine.Transformers)
+        if (versionText is not null && chosen != InferenceEngine.Vllm && chosen != InferenceEngine.Transformers && chosen != InferenceEngine.LlamaCpp)
         {
-            throw new UsageException("--engine-version applies to --engine vllm or transformers.");
+            throw new UsageException("--engine-version applies to --engine vllm, transformers or llamacpp.");
         }
 
         var capacities = Common.ReadCapacities(result);
@@ -183,7 +183,8 @@ internal sealed class InferOptions
                 result.GetValue(embeddings),
                 (int)(CommonOptions.ReadCount(result.GetValue(cpuMoe), "--n-cpu-moe", 100_000) ?? 0),
                 split,
-                result.GetValue(noMmap)),
+                result.GetValue(noMmap),
+                chosen == InferenceEngine.LlamaCpp ? Parse<LlamaCppVersion>(versionText, LlamaCppVersion.TryParse) : null),
             Vllm: new VllmSettings(
                 Utilization(result.GetValue(gmu)),
                 null, // --max-model-len is --context's alias: the request's context.

@@ -83,7 +83,8 @@ internal sealed class GgufFamilyReader(GgufFile file, string architecture, GgufA
         var queryRank = hp.OptionalNonNegative("attention.q_lora_rank") is > 0 and var q ? (int?)q : null;
         var kvRank = (int)hp.Dimension("attention.kv_lora_rank");
         var rope = (int)hp.Dimension("rope.dimension_count");
-        var keyLength = (int)(hp.OptionalDimension("attention.key_length_mla") ?? hp.Dimension("attention.key_length"));
+        var mlaKeyLength = hp.OptionalDimension("attention.key_length_mla");
+        var keyLength = (int)(mlaKeyLength ?? hp.Dimension("attention.key_length"));
         var valueLength = (int)(hp.OptionalDimension("attention.value_length_mla") ?? hp.Dimension("attention.value_length"));
         if (keyLength <= rope)
         {
@@ -91,7 +92,7 @@ internal sealed class GgufFamilyReader(GgufFile file, string architecture, GgufA
                 $"{hp.Key("attention.key_length")} ({keyLength}) must be larger than {hp.Key("rope.dimension_count")} ({rope}): it is the no-rope plus rope head size.");
         }
 
-        var latent = new LatentAttentionShape(queryRank, kvRank, keyLength - rope, rope, valueLength);
+        var latent = new LatentAttentionShape(queryRank, kvRank, keyLength - rope, rope, valueLength, LegacyGguf: mlaKeyLength is null);
         var moe = Experts(widths: null) ?? throw hp.Missing("expert_count");
         var leading = hp.OptionalNonNegative("leading_dense_block_count") ?? 0;
         var dense = leading > 0 ? hp.Dimension("feed_forward_length") : 0;

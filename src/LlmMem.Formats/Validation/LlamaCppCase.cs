@@ -87,6 +87,15 @@ internal sealed partial class LlamaCppCase(JsonElement root)
         return sizes.Count == 0 ? null : sizes.Max();
     }
 
+    /// <summary>Whether the case records a full-size sliding-window cache (<c>swa_full</c>: llama.h's own default, which LM Studio keeps).</summary>
+    public bool SwaFull => Context.TryGetProperty("swa_full", out var v) && v.ValueKind == JsonValueKind.True;
+
+    /// <summary>The version hint's text ("build = 3673 (8ebe8dde), 2024-09", "ik_llama.cpp fork …", "~2025-06 (…)").</summary>
+    public string VersionHint => Text("llama_cpp_version_hint");
+
+    /// <summary>Whether the engine is a fork (ik_llama.cpp, vendor builds), whose build numbers count its own commits.</summary>
+    public bool IsFork => Group == "fork";
+
     /// <summary>Whether the run output embeddings: its command line says --embedding, or it is Ollama's runner (which passes it).</summary>
     public bool Embeddings => (ContextText("cmdline") ?? "").Contains("--embedding", StringComparison.Ordinal)
         || (Text("engine") + " " + Text("llama_cpp_version_hint")).Contains("ollama", StringComparison.OrdinalIgnoreCase);

@@ -3,6 +3,7 @@ using System.Text.Json;
 using LlmMem.DataTypes;
 using LlmMem.Formats.Catalog;
 using LlmMem.Formulas;
+using LlmMem.Inference;
 using LlmMem.Models;
 using LlmMem.Quantization;
 
@@ -41,11 +42,12 @@ public static class LlamaCppValidator
 
         var comparisons = ImmutableArray.CreateBuilder<Comparison>();
         var reasons = new List<string>();
+        var version = Version(c, reasons);
         if (c.KvMiB() is { } kv)
         {
             var estimate = KvCacheFormulas.LlamaCpp(ShapeFromMeta(c), c.ContextLong("n_ctx") ?? 4096, c.ContextLong("n_ubatch") ?? 512,
                 (int)(c.ContextLong("n_seq_max") ?? 1), c.CacheType("type_k") ?? DataType.Fp16, c.CacheType("type_v") ?? DataType.Fp16,
-                c.FlashAttention, swaFull: false);
+                c.FlashAttention, c.SwaFull, version);
             comparisons.Add(new Comparison("kv_cache", (long)Math.Round(kv.MiB * 1048576), estimate.Bytes.Bytes, 0.005 * 1048576 * kv.Lines));
         }
         else
@@ -64,7 +66,8 @@ public static class LlamaCppValidator
             // All layers and the output on one device: the largest buffer a log prints is that device's.
             var shape = ShapeFromMeta(c);
             var ubatch = c.ContextLong("n_ubatch") ?? 512;
-            var cells = shape.Layers.Max(l => KvCacheFormulas.Cells(l.Attention, c.ContextLong("n_ctx") ?? 4096, ubatch, (int)(c.ContextLong("n_seq_max") ?? 1), c.FlashAttention, false));
+            var cells = shape.Layers.Max(l => KvCacheFormulas.Cells(l.Attention, c.ContextLong("n_ctx") ?? 4096, ubatch, (int)(c.ContextLong("n_seq_max") ?? 1),
+                c.FlashAttention, c.SwaFull, version));
             var estimate = LlamaCppComputeBuffer.Estimate(shape, cells, (int)heads, ubatch, c.FlashAttention, holdsOutput: true);
             comparisons.Add(new Comparison("compute_buffer", (long)Math.Round(compute * 1048576), estimate.Bytes.Bytes, 0.005 * 1048576));
         }
@@ -95,6 +98,27 @@ public static class LlamaCppValidator
         return comparisons.Count == 0
             ? Skipped(c, string.Join("; ", reasons))
             : new CaseResult(c.Id, Engine, c.Group, "estimated", reasons.Count == 0 ? null : string.Join("; ", reasons), comparisons.ToImmutable());
+    }
+
+    /// <summary>
+    /// The build the case's version hint records ("build = 3673", "version: 8816", "llama.cpp b6100-b6150": the lower
+    /// bound); without one, or for a fork (whose build numbers count its own commits), the newest rules, noted.
+    /// </summary>
+    private static LlamaCppVersion Version(LlamaCppCase c, List<string> notes)
+    {
+        if (c.IsFork)
+        {
+            notes.Add($"a fork: mainline's rules of {LlamaCppVersion.Latest}");
+            return LlamaCppVersion.Latest;
+        }
+
+        if (LlamaCppVersion.FromNote(c.VersionHint) is { } recorded)
+        {
+            return recorded;
+        }
+
+        notes.Add($"version not recorded: the rules of {LlamaCppVersion.Latest}");
+        return LlamaCppVersion.Latest;
     }
 
     private static CaseResult Skipped(LlamaCppCase c, string reason) => new(c.Id, Engine, c.Group, "skipped", reason, []);

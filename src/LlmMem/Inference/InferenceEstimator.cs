@@ -137,8 +137,13 @@ public static class InferenceEstimator
         warnings.AddRange(DeviceLayout.CapacityWarnings(devices));
 
         var settings = new SettingsBuilder()
-            .Add("engine", request.Engine is null && engine == InferenceEngine.Transformers ? "none" : engine.Id, request.Engine is null)
-            .Add("dtype", dtype.Name, request.Dtype is null);
+            .Add("engine", request.Engine is null && engine == InferenceEngine.Transformers ? "none" : engine.Id, request.Engine is null);
+        if (engine == InferenceEngine.LlamaCpp)
+        {
+            settings.Add("engine_version", (llama.Version ?? LlamaCppVersion.Latest).ToString(), llama.Version is null);
+        }
+
+        settings.Add("dtype", dtype.Name, request.Dtype is null);
         if (request.Quantization is { } q)
         {
             settings.Add("quant", q.Name);
@@ -248,6 +253,7 @@ public static class InferenceEstimator
         var engine = InferenceEngine.LlamaCpp;
         var flash = llama.FlashAttention ?? true;
         var ubatch = llama.UBatch ?? LlamaCppSettings.DefaultUBatch;
+        var version = llama.Version ?? LlamaCppVersion.Latest;
         Term? Compute(Func<int, bool> onDevice, bool holdsOutput)
         {
             var layers = shape.Layers.Where((_, i) => onDevice(i)).ToList();
@@ -256,7 +262,7 @@ public static class InferenceEstimator
                 return null;
             }
 
-            var cells = layers.Select(l => KvCacheFormulas.Cells(l.Attention, context, ubatch, llama.Sequences ?? 1, flash, llama.SwaFull)).DefaultIfEmpty(0).Max();
+            var cells = layers.Select(l => KvCacheFormulas.Cells(l.Attention, context, ubatch, llama.Sequences ?? 1, flash, llama.SwaFull, version)).DefaultIfEmpty(0).Max();
             var heads = layers.Select(l => l.Attention.Heads).DefaultIfEmpty(0).Max();
             return LlamaCppComputeBuffer.Estimate(shape, cells, heads, ubatch, flash, holdsOutput);
         }
@@ -322,7 +328,8 @@ public static class InferenceEstimator
             v = DataType.Fp16;
         }
 
-        return KvCacheFormulas.LlamaCpp(shape, context, s.UBatch ?? LlamaCppSettings.DefaultUBatch, s.Sequences ?? 1, k, v, flash, s.SwaFull, includeLayer);
+        return KvCacheFormulas.LlamaCpp(shape, context, s.UBatch ?? LlamaCppSettings.DefaultUBatch, s.Sequences ?? 1, k, v, flash, s.SwaFull,
+            s.Version ?? LlamaCppVersion.Latest, includeLayer);
     }
 
     /// <summary>

@@ -15,6 +15,7 @@ namespace LlmMem.Inference;
 /// <param name="Embeddings">Also output embeddings (<c>--embedding</c>; Ollama's runner enables it).</param>
 /// <param name="TensorSplit">Shares of the offloaded layers per GPU (<c>-ts 3,2</c>); null: in proportion to each GPU's memory.</param>
 /// <param name="NoMmap">Read the weights kept on the host into allocated RAM (<c>--no-mmap</c>) instead of mapping the file.</param>
+/// <param name="Version">Whose allocation rules apply (<c>--engine-version b5622</c>); null: <see cref="LlamaCppVersion.Latest"/>.</param>
 public sealed record LlamaCppSettings(
     long? UBatch = null,
     int? Sequences = null,
@@ -27,7 +28,8 @@ public sealed record LlamaCppSettings(
     bool Embeddings = false,
     int CpuMoeLayers = 0,
     System.Collections.Immutable.ImmutableArray<double>? TensorSplit = null,
-    bool NoMmap = false)
+    bool NoMmap = false,
+    LlamaCppVersion? Version = null)
 {
     public const long DefaultUBatch = 512;
 

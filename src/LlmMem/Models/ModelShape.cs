@@ -135,7 +135,9 @@ public sealed record AttentionShape(
 
 /// <summary>DeepSeek-V2/V3 multi-head latent attention (config: q_lora_rank, kv_lora_rank, qk_nope_head_dim, qk_rope_head_dim, v_head_dim).</summary>
 /// <param name="QueryRank">Rank of the query down-projection; null when queries are projected directly.</param>
-public sealed record LatentAttentionShape(int? QueryRank, int KvRank, int NopeHeadDim, int RopeHeadDim, int ValueHeadDim);
+/// <param name="LegacyGguf">A GGUF converted before llama.cpp PR #12801 (no <c>attention.key_length_mla</c>, kv_b unsplit): llama.cpp
+/// cannot run it as MLA and caches per-head K and V (llama-hparams is_mla(); the V2-Lite log gt014 shows it).</param>
+public sealed record LatentAttentionShape(int? QueryRank, int KvRank, int NopeHeadDim, int RopeHeadDim, int ValueHeadDim, bool LegacyGguf = false);
 
 /// <summary>The feed-forward part of a block: a dense MLP, or experts with a router.</summary>
 /// <param name="Gated">True for gated MLPs (SwiGLU, GeGLU: gate, up and down projections); false for up and down only.</param>

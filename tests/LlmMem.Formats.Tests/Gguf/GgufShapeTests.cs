@@ -127,7 +127,8 @@ public class GgufShapeTests
         var shape = GgufShapeReader.Read(file);
 
         Assert.Equal("deepseek_v2", shape.Architecture);
-        Assert.Equal(new LatentAttentionShape(null, 512, 128, 64, 128), shape.Layers[0].Attention.Latent);
+        // No key_length_mla: llama.cpp runs it without MLA, caching per-head K and V (gt014's log: 16 × 192 K, 16 × 128 V per cell).
+        Assert.Equal(new LatentAttentionShape(null, 512, 128, 64, 128, LegacyGguf: true), shape.Layers[0].Attention.Latent);
         Assert.Null(shape.Layers[0].Mlp.Moe);
         Assert.Equal(new MoeShape(64, 6, 1408, 2816), shape.Layers[1].Mlp.Moe);
     }
