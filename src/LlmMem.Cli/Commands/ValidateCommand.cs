@@ -170,6 +170,18 @@ internal static class ValidateCommand
         md.AppendLine("the KV pool compared is what llmem's own weights, activation, non-torch and CUDA-graph estimates leave of the budget, so their");
         md.AppendLine("errors reach it. vLLM prints GiB with two decimals (\"exact\" = within that rounding); `kv_cache_tokens` compares token counts, and");
         md.AppendLine("`kv_tokens_of_logged_pool` checks the page arithmetic alone: the tokens the logged pool holds by llmem's page sizes.");
+        md.AppendLine("What vLLM calls non-torch memory depends on its version: 0.6.4 and V1 before ≈0.9.2 count everything outside PyTorch's");
+        md.AppendLine("allocations, the CUDA context included (llmem adds PyTorch's lazily loaded context, 253.75 MiB); other versions count only");
+        md.AppendLine("what the profile run adds after a baseline snapshot, for which llmem keeps llm-d's 0.15 GiB (0.6 GiB with TP). Logs of that");
+        md.AppendLine("increase range from 0.01 GiB (T4) to 0.26 GiB (A100, V1), so `non_torch` stays far off in relative terms while costing the");
+        md.AppendLine("KV pool little; the Dec 2024 development build of PR #10511 logged 1.79 GiB (TP 1) and 3.58 GiB (TP 2) on H100s, which");
+        md.AppendLine("neither rule explains (its snapshot before profiling did not empty PyTorch's cache first, so memory kept from loading");
+        md.AppendLine("the weights likely counted as non-torch; after PR #12126 an H100 prints 0.16 GiB). The A10 case misses by a quarter of its");
+        md.AppendLine("tokens: its logged activation peak (0.22 GiB) is the 2,048-token forward pass alone (216 MiB by llmem's formula), while llmem's V0 sampler term");
+        md.AppendLine("for the default 256 sequences (1.22 GiB) wins — either that deployment ran fewer sequences (not recorded) or the sampler");
+        md.AppendLine("peaks lower than modelled; no other case isolates the sampler. CUDA graphs: V0 adds 5.72 MiB per captured batch size");
+        md.AppendLine("(PR #11349's log); V1's graphs are the pool alone, so the A100 V1 case's 0.23 GiB is under-estimated, as is its activation");
+        md.AppendLine("peak (V1's 0.31 profile sampler is not sourced), which leaves its tokens 1.4% over.");
         md.AppendLine();
         md.AppendLine("Training runs (`--engine training`) are rebuilt from each case's model, method, precision, optimizer, batch, sequence,");
         md.AppendLine("checkpointing and sharding, and the peak per GPU (`peak (method)`: full, lora, qlora, zero) is compared with the figure the");

@@ -15,6 +15,15 @@ public static class CudaContextFormulas
     public static readonly ByteSize PyTorch = ByteSize.FromMiB(722);
 
     /// <summary>
+    /// A bare PyTorch CUDA context with lazy kernel loading, as seen by cudaMemGetInfo: PyTorch PR #86509 (which made
+    /// CUDA_MODULE_LOADING=LAZY the default) measured total − free = 287,047,680 B after creating one 6.4 MB tensor; less that
+    /// tensor's 20 MiB caching-allocator segment (c10/cuda/CUDACachingAllocator.cpp kLargeBuffer for requests of 1–10 MiB)
+    /// leaves 266,076,160 B (253.75 MiB) of context. Used where vLLM's non-torch figure counts the context (VllmVersion.NonTorchCountsCudaContext);
+    /// a measurement independent of the ground-truth cases.
+    /// </summary>
+    public static readonly ByteSize PyTorchLazyLoading = ByteSize.FromBytes(287_047_680 - 20_971_520);
+
+    /// <summary>
     /// What Ollama reserves per CUDA device on top of llama.cpp's logged buffers: 457 MiB
     /// (ollama discover/gpu.go, cudaMinimumMemory). llama.cpp itself does not log its context size.
     /// </summary>

@@ -55,13 +55,22 @@ public static class VllmFormulas
             () => $"{FormulaText.Count(shape.ContextLength)} positions × {dim} values × {dtype.BytesPerBlock} B ({dtype.Name})");
     }
 
-    /// <summary>Non-torch memory on each GPU.</summary>
-    public static Term NonTorch(int tensorParallel)
+    /// <summary>
+    /// Non-torch memory on each GPU: what the profile run adds outside PyTorch's allocator (the llm-d constants), plus the
+    /// CUDA context where the version's figure counts it (vllm/worker/worker.py 0.6.4 and V1 before PR #19312 take device
+    /// used − torch allocated; later versions subtract a baseline snapshot taken after the context was created,
+    /// vllm/utils memory_profiling). Example: 0.6.4 on one GPU, 253.75 + 154 = 407.75 MiB; vLLM 0.6.4 logged 0.35 GiB on an
+    /// RTX 3090 (issue #10517).
+    /// </summary>
+    public static Term NonTorch(int tensorParallel, bool countsCudaContext)
     {
-        var bytes = tensorParallel > 1 ? NonTorchTensorParallel : NonTorchSingleGpu;
-        return new Term(TermId.NonTorch, "Non-torch memory (NCCL, cuBLAS)", bytes,
-            "llm-d capacity_planner.py constants: 0.15 GiB at TP 1, 0.6 GiB at TP ≥ 2 (vLLM measures it while profiling)",
-            () => tensorParallel > 1 ? $"0.6 GiB at TP {tensorParallel}" : "0.15 GiB on one GPU");
+        var increase = tensorParallel > 1 ? NonTorchTensorParallel : NonTorchSingleGpu;
+        var bytes = countsCudaContext ? increase + CudaContextFormulas.PyTorchLazyLoading : increase;
+        var increaseText = tensorParallel > 1 ? $"0.6 GiB at TP {tensorParallel}" : "0.15 GiB on one GPU";
+        return new Term(TermId.NonTorch, countsCudaContext ? "Non-torch memory (CUDA context, NCCL, cuBLAS)" : "Non-torch memory (NCCL, cuBLAS)", bytes,
+            "llm-d capacity_planner.py constants: 0.15 GiB at TP 1, 0.6 GiB at TP ≥ 2 (vLLM measures it while profiling)"
+                + (countsCudaContext ? "; this version counts the CUDA context too (PyTorch PR #86509: 253.75 MiB with lazy loading)" : ""),
+            () => countsCudaContext ? $"{increaseText} + {CudaContextFormulas.PyTorchLazyLoading.FormatIn(ByteUnit.MiB)} CUDA context" : increaseText);
     }
 
     /// <summary>
@@ -84,17 +93,31 @@ public static class VllmFormulas
     }
 
     /// <summary>
-    /// CUDA graphs share one memory pool, captured from the largest batch down, so the pool holds about the largest
-    /// captured batch's forward pass (youkaichao in vLLM PR #7894: "the cost should only scale with the max batchsize").
-    /// Per-graph driver memory is not modelled: docs/accuracy.md shows what that leaves out.
+    /// Heuristic: what each graph V0 captures costs beyond the shared pool (the driver's per-graph executable state, each
+    /// graph's kept output). From vLLM PR #11349's example log (V0, Dec 2024): Llama-3.2-1B-Instruct, 35 captured batch
+    /// sizes, "Graph capturing finished in 14 secs, took 0.21 GiB"; less that model's pool (256 tokens × 30,720 values × 2 B
+    /// = 15 MiB, ForwardPassFormulas): (225,485,783 − 15,728,640) B / 35 = 5,993,061 B (5.72 MiB) per graph. A published log
+    /// that is not a ground-truth case. V1 captures piecewise and full graphs of another kind; no per-graph figure is known
+    /// for it, so V1 gets the pool alone (docs/accuracy.md shows what that leaves out).
     /// </summary>
-    public static Term CudaGraphs(ModelShape shape, long largestCapture, int tensorParallel, DataType activationType, bool inBudget)
+    public static readonly ByteSize V0GraphPerCapture = ByteSize.FromBytes(5_993_061);
+
+    /// <summary>
+    /// CUDA graphs share one memory pool, captured from the largest batch down, so the pool holds about the largest
+    /// captured batch's forward pass (youkaichao in vLLM PR #7894: "the cost should only scale with the max batchsize");
+    /// V0 adds <see cref="V0GraphPerCapture"/> for each captured batch size (<paramref name="v0Captures"/>, 0 for V1).
+    /// Example: Qwen2.5-1.5B on V0, 256 sequences: 15.38 MiB pool + 35 × 5.72 MiB = 215.4 MiB (vLLM 0.7.2 logged 0.17 GiB on a T4).
+    /// </summary>
+    public static Term CudaGraphs(ModelShape shape, long largestCapture, int v0Captures, int tensorParallel, DataType activationType, bool inBudget)
     {
         var perToken = ForwardPassFormulas.ValuesPerToken(shape, tensorParallel);
-        var bytes = activationType.SizeOf(checked(largestCapture * perToken));
+        var pool = activationType.SizeOf(checked(largestCapture * perToken));
+        var bytes = pool + ByteSize.FromBytes(checked(v0Captures * V0GraphPerCapture.Bytes));
         return new Term(TermId.CudaGraphs, inBudget ? "CUDA graphs (profiled, in the budget)" : "CUDA graphs (captured after the KV cache, outside the budget)", bytes,
-            "vLLM graph pool: the largest captured batch's forward pass (PR #7894); per-graph overhead not modelled",
-            () => $"{FormulaText.Count(largestCapture)} tokens (largest capture) × {FormulaText.Count(perToken)} values × {activationType.BytesPerBlock} B ({activationType.Name})");
+            "vLLM graph pool: the largest captured batch's forward pass (PR #7894)"
+                + (v0Captures > 0 ? "; V0: 5.72 MiB per captured batch size (PR #11349's log)" : "; per-graph overhead not modelled for V1"),
+            () => $"{FormulaText.Count(largestCapture)} tokens (largest capture) × {FormulaText.Count(perToken)} values × {activationType.BytesPerBlock} B ({activationType.Name})"
+                + (v0Captures > 0 ? $" + {v0Captures} captured sizes × {V0GraphPerCapture.FormatIn(ByteUnit.MiB)}" : ""));
     }
 
     /// <summary>The KV pool: what the budget leaves, turned into whole blocks.</summary>

@@ -12,7 +12,8 @@ namespace LlmMem.Inference;
 /// <summary>
 /// vLLM's start-up accounting (vllm/v1/worker/gpu_worker.py determine_available_memory): a budget of the GPU's total ×
 /// gpu_memory_utilization; the weights, the profiling run's activation peak, non-torch memory and (from v0.21) the CUDA
-/// graphs come out of it; the rest becomes the paged KV pool. The CUDA context sits outside the budget.
+/// graphs come out of it; the rest becomes the paged KV pool. The CUDA context sits outside the budget, except in the
+/// versions whose non-torch figure counts it (VllmVersion.NonTorchCountsCudaContext).
 /// </summary>
 internal static class VllmEstimator
 {
@@ -51,10 +52,11 @@ internal static class VllmEstimator
         var pp = parallel.PipelineParallel;
         var partitions = StageLayers(shape.LayerCount, pp);
         var rotary = VllmFormulas.RotaryCache(shape, activationType);
-        var nonTorch = VllmFormulas.NonTorch(tp);
+        var nonTorch = VllmFormulas.NonTorch(tp, version.NonTorchCountsCudaContext);
         var largestCapture = version.V1 ? Math.Min(Math.Min(512, 2L * seqs), batchedTokens) : Math.Min(256, (seqs + 7) / 8 * 8);
-        Term? graphs = s.EnforceEager ? null : VllmFormulas.CudaGraphs(shape, largestCapture, tp, activationType, version.CudaGraphsInBudget);
-        var context = CudaContextFormulas.CudaContext(engine.CudaContext, engine.Name, engine.CudaContextSource);
+        Term? graphs = s.EnforceEager ? null : VllmFormulas.CudaGraphs(shape, largestCapture, version.V1 ? 0 : V0CaptureCount(largestCapture), tp, activationType, version.CudaGraphsInBudget);
+        // Where the non-torch figure counts the CUDA context, the context sits inside the budget and is not shown again.
+        Term? context = version.NonTorchCountsCudaContext ? null : CudaContextFormulas.CudaContext(engine.CudaContext, engine.Name, engine.CudaContextSource);
         ByteSize? budget = total is { } t ? ByteSize.FromBytes((long)Math.Floor(t.Bytes * gmu)) : null;
 
         // Each pipeline stage: its layers, its weights (the first holds the embeddings, the last the LM head), and the
@@ -114,7 +116,7 @@ internal static class VllmEstimator
                         () => string.Join(" + ", specs.Select(x => $"{x.Layers} {x.Kind} layers × {FormulaText.Count(x.PageBytes)} B per {blockSize}-token block")) + $" × ⌈{FormulaText.Count(maxModelLen)} / {blockSize}⌉ blocks");
                 }
 
-                Term[] terms = [weights, .. rotary is null ? [] : new[] { rotary }, nonTorch, activations, .. graphs is null ? [] : new[] { graphs }, kv, context];
+                Term[] terms = [weights, .. rotary is null ? [] : new[] { rotary }, nonTorch, activations, .. graphs is null ? [] : new[] { graphs }, kv, .. context is null ? [] : new[] { context }];
                 for (var rank = 0; rank < tp; rank++)
                 {
                     devices.Add(new DeviceEstimate($"gpu{devices.Count}", [.. terms], request.Capacity));
@@ -190,6 +192,13 @@ internal static class VllmEstimator
         var tokens = s.MaxNumBatchedTokens ?? (chunked ? version.V0ChunkedPrefillTokens : Math.Max(maxModelLen, V0MinBatchedTokens));
         return (tokens, s.MaxNumSeqs ?? 256, null);
     }
+
+    /// <summary>
+    /// How many batch sizes V0 captures up to its largest: 1, 2, 4 and every multiple of 8 (vllm/worker/model_runner.py
+    /// _BATCH_SIZES_TO_CAPTURE; 0.7's config.py batch_size_capture_list). Example: 256 → 35, as PR #11349's log counts.
+    /// </summary>
+    internal static int V0CaptureCount(long largest) =>
+        (largest >= 1 ? 1 : 0) + (largest >= 2 ? 1 : 0) + (largest >= 4 ? 1 : 0) + (int)(largest / 8);
 
     /// <summary>
     /// Layers per pipeline stage as vLLM assigns them (vllm/distributed/utils.py get_pp_indices): L / pp each, the remainder

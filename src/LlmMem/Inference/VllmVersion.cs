@@ -29,6 +29,16 @@ public sealed record VllmVersion(string Text, int Major, int Minor, int Patch, b
     /// <summary>The A100 keeps the small-GPU batch defaults (PR #17885, ≈ v0.9.0).</summary>
     public bool A100SmallDefaults => AtLeast(0, 9);
 
+    /// <summary>
+    /// Whether the logged non-torch memory counts everything on the device outside PyTorch's allocations, the CUDA context
+    /// included. V0 from PR #9352/#9516 (Oct 2024, vllm/worker/worker.py determine_num_available_blocks: device used
+    /// (mem_get_info) − torch allocated after the profile run; llmem applies it from 0.6.4, the first minor release with both)
+    /// until PR #10511 (0.6.5) measured against a baseline taken after the context existed; V1's gpu_worker.py kept the
+    /// device-wide form (PR #19312: "incorrectly counts memory used by other processes as non_torch_allocations") until
+    /// that PR moved it onto V0's baseline-relative memory_profiling (June 2025, ≈ v0.9.2).
+    /// </summary>
+    public bool NonTorchCountsCudaContext => V1 ? !AtLeast(0, 9, 2) : AtLeast(0, 6, 4) && !AtLeast(0, 6, 5);
+
     /// <summary>V0's chunked-prefill budget: 512 tokens before PR #10544 (≈ v0.6.5), 2,048 after.</summary>
     public long V0ChunkedPrefillTokens => AtLeast(0, 6, 5) ? 2048 : 512;
 

@@ -1,6 +1,7 @@
 using LlmMem.Estimates;
 using LlmMem.Formats.Catalog;
 using LlmMem.Formats.Validation;
+using LlmMem.Formulas;
 using LlmMem.Hardware;
 using LlmMem.Inference;
 using LlmMem.Units;
@@ -55,8 +56,33 @@ public class VllmValidationTests
         var summary = Report.Value.Summary.Where(s => s.Engine == "vllm" && s.Group == "main").ToDictionary(s => s.Term);
         Assert.True(summary["weights"].MedianAbsPct <= 2, $"weights {summary["weights"].MedianAbsPct}%");
         Assert.True(summary["activations"].MedianAbsPct <= 20, $"activations {summary["activations"].MedianAbsPct}%");
-        // The issue asks for 5%; llmem's non-torch constant leaves about 6% on the V0 logs (docs/accuracy.md).
-        Assert.True(summary["kv_cache_tokens"].MedianAbsPct <= 7, $"tokens {summary["kv_cache_tokens"].MedianAbsPct}%");
+        // The issue asks for 5%: met once 0.6.4's non-torch figure counts the CUDA context, as that version measured it.
+        Assert.True(summary["kv_cache_tokens"].MedianAbsPct <= 5, $"tokens {summary["kv_cache_tokens"].MedianAbsPct}%");
+    }
+
+    [Theory]
+    [InlineData("vllm-i10517-llama31-8b-rtx3090-20k")]
+    [InlineData("vllm-i10517-llama31-8b-rtx3090-29k")]
+    public void V064_NonTorchWithTheCudaContext_PutsTheKvTokensWithin2Percent(string id)
+    {
+        // "non_torch_memory=0.35GiB" on an RTX 3090 with vLLM 0.6.4: the context (253.75 MiB, PyTorch PR #86509) + 0.15 GiB.
+        Assert.InRange(Term(id, "non_torch").AbsPercent, 0, 15);
+        Assert.InRange(Term(id, "kv_cache_tokens").AbsPercent, 0, 2);
+    }
+
+    [Fact]
+    public void V064_ShowsNoSeparateCudaContext_ForItsBudgetAlreadyHoldsIt()
+    {
+        var model = ModelCatalog.Load(ModelCatalog.Find("llama-3.1-8b")!.Entry);
+        var gpu = new DeviceCapacity("RTX 3090", ByteSize.FromBytes((long)(23.58 * (1L << 30))), "vLLM log total 23.58 GiB");
+        Estimate Run(string version) => InferenceEstimator.Estimate(new InferenceRequest(model, InferenceEngine.Vllm, Capacity: gpu,
+            Vllm: new VllmSettings(MaxModelLen: 20_000, Version: VllmVersion.Parse(version), RuntimeTotal: gpu.Memory)));
+
+        var v064 = Run("0.6.4").Devices[0];
+        var v065 = Run("0.6.5").Devices[0];
+        Assert.Null(v064.Find(TermId.CudaContext));
+        Assert.NotNull(v065.Find(TermId.CudaContext));
+        Assert.Equal(v065.Find(TermId.NonTorch)!.Bytes + CudaContextFormulas.PyTorchLazyLoading, v064.Find(TermId.NonTorch)!.Bytes);
     }
 
     [Fact]
@@ -99,6 +125,25 @@ public class VllmValidationTests
         var v1 = Run(new VllmSettings(MaxModelLen: 8192, Version: VllmVersion.Parse("0.21.0"))).Devices[0];
         Assert.Contains("outside", v0.Find(TermId.CudaGraphs)!.Label);
         Assert.Contains("in the budget", v1.Find(TermId.CudaGraphs)!.Label);
+    }
+
+    [Fact]
+    public void V0CudaGraphs_OfLlama32_1B_ReproducePr11349sLog()
+    {
+        // vLLM PR #11349 (V0, Dec 2024): "Capturing CUDA graph shapes: 35/35 … Graph capturing finished in 14 secs, took 0.21 GiB".
+        var model = ModelCatalog.Load(ModelCatalog.Find("meta-llama/Llama-3.2-1B-Instruct")!.Entry);
+        var h100 = new DeviceCapacity("H100", ByteSize.FromMiB(81_121), "vLLM log total 79.22 GiB");
+        var gpu = InferenceEstimator.Estimate(new InferenceRequest(model, InferenceEngine.Vllm, Capacity: h100,
+            Vllm: new VllmSettings(MaxModelLen: 8192, Version: VllmVersion.Parse("0.6.5"), RuntimeTotal: h100.Memory))).Devices[0];
+        var graphs = gpu.Find(TermId.CudaGraphs)!.Bytes.Bytes / (double)(1L << 30);
+        Assert.InRange(graphs, 0.205, 0.215);
+    }
+
+    [Fact]
+    public void V0CudaGraphs_OfQwen25_15B_AreWithin25Percent_OfTheT4Log()
+    {
+        // vLLM 0.7.2 on a T4: "Graph capturing finished in .. secs, took 0.17 GiB" — a case the per-graph figure was not taken from.
+        Assert.InRange(Term("vllm-qwen25-15b-t4-gmu05-55875904831", "cuda_graphs").AbsPercent, 0, 25);
     }
 
     [Fact]
