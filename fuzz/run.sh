@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Issue 13's fuzzing, one command: `fuzz/run.sh TARGET SECONDS [EXECS] [OUT]` (OUT defaults to fuzz/out).
-#   TARGET   gguf | safetensors (header and index) | config (config.json) | hub (model-info and tree answers)
+#   TARGET   gguf | safetensors (header and index) | config (config.json) | hub (model-info and tree answers) | hubcache (llmem's cached files.json)
 #   SECONDS  the campaign's wall-clock length (afl-fuzz -V); EXECS, when given, also stops it after about that many executions (-E)
 # Publishes fuzz/LlmMem.Fuzz, instruments LlmMem.Formats.dll and LlmMem.dll with sharpfuzz (the local tool in
 # .config/dotnet-tools.json), writes the target's seeds (built by the reader tests' builders), runs afl-fuzz under nice,
@@ -16,8 +16,8 @@ execs=${3:-}
 out=${4:-fuzz/out}
 case "$target" in
   gguf) dict=fuzz/dictionaries/gguf.dict ;;
-  safetensors|config|hub) dict=fuzz/dictionaries/json.dict ;;
-  *) echo "unknown target '$target' (gguf, safetensors, config, hub)" >&2; exit 2 ;;
+  safetensors|config|hub|hubcache) dict=fuzz/dictionaries/json.dict ;;
+  *) echo "unknown target '$target' (gguf, safetensors, config, hub, hubcache)" >&2; exit 2 ;;
 esac
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
 mkdir -p "$out"

@@ -10,7 +10,7 @@ namespace LlmMem.Fuzz;
 /// </summary>
 internal static class Program
 {
-    private const string Usage = "usage: LlmMem.Fuzz seeds TARGET DIR | fuzz TARGET | replay TARGET FILE…  (targets: gguf, safetensors, config, hub)";
+    private const string Usage = "usage: LlmMem.Fuzz seeds TARGET DIR | fuzz TARGET | replay TARGET FILE…  (targets: gguf, safetensors, config, hub, hubcache)";
 
     private static int Main(string[] args)
     {

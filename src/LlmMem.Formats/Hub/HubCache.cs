@@ -42,22 +42,24 @@ internal sealed class HubCache(string folder)
     }
 
     /// <summary>The file list of a commit, or null when it is not cached (or the cached copy is damaged).</summary>
-    public IReadOnlyList<HubFile>? Files(HubRepoId id, string sha)
-    {
-        if (Read(Path.Combine(Snapshot(id, sha), "files.json")) is not { } bytes)
-        {
-            return null;
-        }
+    public IReadOnlyList<HubFile>? Files(HubRepoId id, string sha) =>
+        Read(Path.Combine(Snapshot(id, sha), "files.json")) is { } bytes ? ParseFiles(bytes) : null;
 
+    /// <summary>
+    /// A cached files.json (what <see cref="SaveFiles"/> wrote), or null for anything else: the cache is a file on the user's
+    /// disk that another program or a full disk may have damaged, so a bad copy means "not cached", never an error.
+    /// </summary>
+    internal static IReadOnlyList<HubFile>? ParseFiles(byte[] bytes)
+    {
         try
         {
             using var document = JsonDocument.Parse(bytes);
             var files = new List<HubFile>();
             foreach (var entry in document.RootElement.GetProperty("files").EnumerateArray())
             {
-                var path = entry.GetProperty("path").GetString()!;
+                var path = entry.GetProperty("path").GetString();
                 var size = entry.GetProperty("size").GetInt64();
-                if (!HubRepoId.TryValidateFile(path, out _) || size < 0)
+                if (path is null || !HubRepoId.TryValidateFile(path, out _) || size < 0)
                 {
                     return null;
                 }

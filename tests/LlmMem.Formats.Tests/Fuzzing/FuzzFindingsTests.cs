@@ -22,6 +22,7 @@ public class FuzzFindingsTests
         { "hub/unpaired-surrogate-in-path.json", "org/fuzz: the Hub sent a malformed answer to the file tree: a string holds an escape that is not text, half a surrogate pair (byte 33)." },
         { "hub/afl-size-not-a-number.json", "org/fuzz: the Hub sent a malformed answer to the file tree: file 'modrs' has no whole, non-negative \"size\"." },
         { "hub/type-not-a-string.json", "org/fuzz: the Hub sent a malformed answer to the file tree: an entry whose \"type\" is not a string." },
+        { "hubcache/path-null.json", "not cached: the cached files.json is damaged" },
     };
 
     [Theory]

@@ -25,6 +25,7 @@ internal static class FuzzSeeds
         "safetensors" => Safetensors(),
         "config" => [.. Configs.Select(c => (c, File.ReadAllBytes(Path.Combine(AppContext.BaseDirectory, "hf-configs", c))))],
         "hub" => Hub(),
+        "hubcache" => HubCacheFiles(),
         _ => throw new ArgumentException($"no seeds for '{target.Name}'.", nameof(target)),
     };
 
@@ -53,6 +54,13 @@ internal static class FuzzSeeds
         };
         return [("small.safetensors", small.ToBytes()), ("mixed.safetensors", mixed.ToBytes()), ("index.json", JsonSerializer.SerializeToUtf8Bytes(index))];
     }
+
+    /// <summary>files.json as HubCache.SaveFiles writes it: nested paths, a zero size, a large one.</summary>
+    private static List<(string, byte[])> HubCacheFiles() =>
+    [
+        ("files.json", Encoding.UTF8.GetBytes("""{"files":[{"path":"config.json","size":654},{"path":"model-00001-of-00004.safetensors","size":4976698672},{"path":"original/params.json","size":0}]}""")),
+        ("empty.json", Encoding.UTF8.GetBytes("""{"files":[]}""")),
+    ];
 
     /// <summary>The Hub's answers as huggingface_hub reads them (hf_api.py ModelInfo, RepoFile, RepoFolder).</summary>
     private static List<(string, byte[])> Hub()

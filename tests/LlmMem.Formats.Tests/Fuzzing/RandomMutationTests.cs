@@ -17,6 +17,7 @@ public class RandomMutationTests
         { "safetensors", 13_002 },
         { "config", 13_003 },
         { "hub", 13_004 },
+        { "hubcache", 13_005 },
     };
 
     [Theory]

@@ -7,7 +7,7 @@ namespace LlmMem.Formats.Tests.Fuzzing;
 /// reader's own error (<see cref="OwnError"/>, one line). Anything else escaping, or an input that allocates more than
 /// <see cref="MaxAllocatedBytes"/>, is a finding: <see cref="Run"/> lets it escape as an exception, which AFL++ records as a crash.
 /// </summary>
-/// <param name="Name">The name fuzz/run.sh and the findings corpus use: "gguf", "safetensors", "config", "hub".</param>
+/// <param name="Name">The name fuzz/run.sh and the findings corpus use: "gguf", "safetensors", "config", "hub", "hubcache".</param>
 /// <param name="OwnError">The one exception type the reader may throw for bad input.</param>
 /// <param name="Reads">The reads one input goes through, each on its own (a refusal by one does not skip the next).</param>
 internal sealed record ReaderTarget(string Name, Type OwnError, params Action<byte[]>[] Reads)

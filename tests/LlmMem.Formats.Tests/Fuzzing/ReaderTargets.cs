@@ -35,10 +35,20 @@ internal static class ReaderTargets
         bytes => _ = HubJson.Commit(bytes, Repo, "the model info"),
         bytes => HubJson.TreePage(bytes, Repo, "the file tree", []));
 
-    public static IReadOnlyList<ReaderTarget> All { get; } = [Gguf, Safetensors, Config, Hub];
+    /// <summary>
+    /// llmem's own Hub cache (files.json under $HF_HOME/llmem): a damaged copy must read as "not cached" (null), so the reader
+    /// throws nothing; the target turns that null into <see cref="NotCached"/> to count it as a refusal.
+    /// </summary>
+    public static readonly ReaderTarget HubCache = new("hubcache", typeof(NotCached),
+        bytes => _ = LlmMem.Formats.Hub.HubCache.ParseFiles(bytes) ?? throw new NotCached());
+
+    public static IReadOnlyList<ReaderTarget> All { get; } = [Gguf, Safetensors, Config, Hub, HubCache];
 
     public static ReaderTarget Named(string name) => All.FirstOrDefault(t => t.Name == name)
         ?? throw new ArgumentException($"no fuzz target '{name}' (known: {string.Join(", ", All)}).", nameof(name));
+
+    /// <summary>The cache read refused a damaged files.json (returned null): the target's way of counting a refusal.</summary>
+    internal sealed class NotCached() : Exception("not cached: the cached files.json is damaged");
 
     private static HubRepoId Repo => HubRepoId.TryParse("org/fuzz", out var id, out _) ? id : throw new InvalidOperationException("org/fuzz is a valid id.");
 }
