@@ -167,10 +167,14 @@ internal sealed class CommonOptions
             throw new UsageException($"--gpu names {names.Length:N0} GPUs; the most is {Parallelism.MaxGpus:N0}.");
         }
 
-        return [.. names.Select(name => GpuCatalog.TryParse(name, out var gpu, out var error)
-            ? new DeviceCapacity(gpu.Name, gpu.Usable, gpu.UsableSource) { BandwidthGBs = gpu.BandwidthGBs }
-            : throw new UsageException(error))];
+        return [.. names.Select(name => GpuCatalog.TryParse(name, out var gpu, out var error) ? CapacityOf(gpu) : throw new UsageException(error))];
     }
+
+    /// <summary>A catalog GPU as the estimators see it: usable memory, bandwidth and the runtime's total (vLLM's budget).</summary>
+    private static DeviceCapacity CapacityOf(Gpu g) => new(g.Name, g.Usable, g.UsableSource)
+    {
+        BandwidthGBs = g.BandwidthGBs, RuntimeTotal = g.RuntimeTotal, RuntimeTotalSource = g.RuntimeTotalSource,
+    };
 
     public DeviceCapacity? ReadCapacity(ParseResult result)
     {
@@ -207,10 +211,7 @@ internal sealed class CommonOptions
         return (gpu, memory) switch
         {
             (null, null) => null,
-            ({ } g, null) => new DeviceCapacity(g.Name, g.Usable, g.UsableSource)
-            {
-                BandwidthGBs = g.BandwidthGBs, RuntimeTotal = g.RuntimeTotal, RuntimeTotalSource = g.RuntimeTotalSource,
-            },
+            ({ } g, null) => CapacityOf(g),
             (null, { } m) => new DeviceCapacity($"a {m.Format(UnitSystem.Iec)} GPU", m, "--gpu-memory"),
             ({ } g, { } m) => new DeviceCapacity($"{g.Name} capped at {m.Format(UnitSystem.Iec)}", m, "--gpu-memory") { BandwidthGBs = g.BandwidthGBs },
         };
