@@ -30,6 +30,9 @@ namespace LlmMem.Training;
 /// <param name="Fsdp">The sharding is PyTorch FSDP's (--fsdp) rather than DeepSpeed ZeRO's: FSDP prefetches the next unit's parameters.</param>
 /// <param name="AdapterType">LoRA adapters' dtype (--adapter-dtype); fp32 when null, as PEFT casts them (autocast_adapter_dtype). torchtune keeps them in the training dtype.</param>
 /// <param name="KbitPreparation">QLoRA through PEFT's prepare_model_for_kbit_training (--kbit-prep; on when null, as TRL's SFTTrainer and the QLoRA scripts call it): the parameters left unquantised (embeddings, norms, LM head) become fp32, and so does the residual stream the checkpointed layer inputs hold.</param>
+/// <param name="AdapterDropout">LoRA's lora_dropout (--lora-dropout); 0 when null. Above 0 each adapted module keeps nn.Dropout's output and its 1-byte mask (PEFT tuners/lora/layer.py).</param>
+/// <param name="FsdpSeparateEmbeddings">FSDP wraps the embeddings and the LM head as units of their own (--fsdp-shard-embeddings; torchtune's custom_sharded_layers: ['tok_embeddings', 'output']): they are resharded after the forward like a layer, instead of staying gathered in the root unit.</param>
+/// <param name="BaseType">LoRA's frozen base, as stored (--base-dtype); the training dtype when null. Transformers' from_pretrained without torch_dtype loads fp32, and FSDP's MixedPrecision keeps the sharded parameters in that dtype (param_dtype is the gathered compute copy's).</param>
 /// <param name="LanguageModelHead">False for an encoder with a small task head: no logits over the vocabulary.</param>
 public sealed record TrainingRequest(
     ModelSpec Model,
@@ -62,7 +65,10 @@ public sealed record TrainingRequest(
     bool BucketView = false,
     bool Fsdp = false,
     LlmMem.DataTypes.DataType? AdapterType = null,
-    bool? KbitPreparation = null)
+    bool? KbitPreparation = null,
+    double? AdapterDropout = null,
+    bool FsdpSeparateEmbeddings = false,
+    LlmMem.DataTypes.DataType? BaseType = null)
 {
     public const long DefaultSequenceTokens = 4096;
     public const long DefaultBatch = 1;
@@ -71,6 +77,8 @@ public sealed record TrainingRequest(
     public bool UpcastsForKbit => Method == TrainingMethod.Qlora && (KbitPreparation ?? true);
 
     /// <summary>The dtypes adapters can be kept in (<see cref="AdapterType"/>).</summary>
+    public static IReadOnlyList<LlmMem.DataTypes.DataType> BaseTypes => AdapterTypes;
+
     public static IReadOnlyList<LlmMem.DataTypes.DataType> AdapterTypes { get; } =
         [LlmMem.DataTypes.DataType.Fp32, LlmMem.DataTypes.DataType.Bf16, LlmMem.DataTypes.DataType.Fp16];
 }
