@@ -143,7 +143,11 @@ public static class ActivationFormulas
         }
 
         var rms = shape.Norm == NormShape.RmsNorm && !compiled;
-        R($"{layer.Norms} norm{(layer.Norms == 1 ? "" : "s")} ({(rms ? "fp32 input + normalised" : "input")})", layer.Norms * (rms ? 4 * h + d * h : d * h));
+        // The normalised value is what the weight's gradient needs: a frozen norm (LoRA) saves only its fp32 input (torch's
+        // mul saves an operand only for the other operand's gradient).
+        var frozenNorms = adapterTargets is not null;
+        R($"{layer.Norms} norm{(layer.Norms == 1 ? "" : "s")} ({(rms ? frozenNorms ? "fp32 input, frozen weight" : "fp32 input + normalised" : "input")})",
+            layer.Norms * (rms ? 4 * h + (frozenNorms ? 0 : d * h) : d * h));
         string[] attentionInputs = a.Latent is { } lat ? [lat.QueryRank is null ? "q_proj" : "q_a_proj", "kv_a_proj_with_mqa"] : ["q_proj", "k_proj", "v_proj"];
         R(InputName("q/k/v", residual), Input(h, residual, attentionInputs));
         long q = (long)a.Heads * a.HeadDim, kv = (long)a.KvHeads * a.HeadDim, vv = (long)a.KvHeads * a.ValueHeadDim, o = (long)a.Heads * a.ValueHeadDim;
@@ -264,7 +268,7 @@ public static class ActivationFormulas
     /// holds that output, the incoming gradient and its own result at once: 3 × 4 B per vocabulary entry, more than the
     /// forward's compute-dtype logits + fp32 copy + log-softmax (d + 8 B). Chunked (torchtune CEWithChunkedOutputLoss):
     /// the compute-dtype logits stay whole, each chunk is upcast and its log-softmax output kept: d + 4 + 4/chunks B.
-    /// Plus the final norm and the LM head's input. Megatron's vocabulary-parallel cross-entropy divides the vocabulary
+    /// Plus the final norm (RMSNorm: its fp32 input, and the normalised value when its weight trains) and the LM head's input. Megatron's vocabulary-parallel cross-entropy divides the vocabulary
     /// by TP (megatron/core/tensor_parallel/cross_entropy.py).
     /// Compiled chunked loss (torchtune training.compile_loss compiles compute_cross_entropy per chunk): AOTAutograd's
     /// min-cut partitioner (torch/_functorch/partitioners.py) saves each chunk's compute-dtype logits (the graph's input)
@@ -281,11 +285,12 @@ public static class ActivationFormulas
     /// live from the head's forward to its backward.
     /// Example: Llama-3.2-3B (vocab 128,256), b 2 × 4,096 tokens, standard: 8,192 × 128,256 × 12 B = 12.6 GB.
     /// </summary>
-    public static Term Loss(ModelShape shape, long batch, long tokens, int bytes, LossImplementation loss, int tp, bool compiled = false, bool autocastHeadCopy = false)
+    public static Term Loss(ModelShape shape, long batch, long tokens, int bytes, LossImplementation loss, int tp, bool compiled = false, bool autocastHeadCopy = false,
+        bool frozenNorms = false)
     {
         long v = (shape.VocabSize + tp - 1) / tp, h = shape.HiddenSize;
         var rms = shape.Norm == NormShape.RmsNorm && !compiled;
-        long head = shape.FinalNorms * (rms ? 4 * h + bytes * h : bytes * h) + bytes * h;
+        long head = shape.FinalNorms * (rms ? 4 * h + (frozenNorms ? 0 : bytes * h) : bytes * h) + bytes * h;
         var chunks = ActivationOptions.LossChunks;
         long headCopy = autocastHeadCopy ? checked(v * h * bytes) : 0;
         long perToken = loss == LossImplementation.Standard

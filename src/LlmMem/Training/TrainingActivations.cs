@@ -65,7 +65,8 @@ internal static class TrainingActivations
         {
             // prepare_model_for_kbit_training leaves the LM head fp32; mixed precision runs it under autocast.
             var autocastHeadCopy = request.UpcastsForKbit && precision.MasterWeights is not null;
-            gpu.Add(ActivationFormulas.Loss(shape, batch, tokens, bytes, request.Loss ?? LossImplementation.Standard, tp, compiled, autocastHeadCopy));
+            gpu.Add(ActivationFormulas.Loss(shape, batch, tokens, bytes, request.Loss ?? LossImplementation.Standard, tp, compiled, autocastHeadCopy,
+                frozenNorms: method != TrainingMethod.Full));
         }
 
         return (gpu.ToImmutable(), host.ToImmutable());

@@ -31,28 +31,29 @@ public class AdapterPeakTests
     public void AdaptersInTheComputeDtype_WithoutDropout_ShareTheModulesInputs()
     {
         // torchtune: bf16 adapters, lora_dropout 0 (nn.Identity): lora_a saves the input the frozen linear reads; the
-        // layer keeps what a fully trained one keeps (221,312 B per token, ActivationFormulasTests).
-        Assert.Equal(221_312L, PerToken(new AdapterInput(2, Dropout: false, ResidualBytes: 2)));
+        // layer keeps what a fully trained one keeps (221,312 B per token, ActivationFormulasTests) but the frozen norms'
+        // normalised values, 2 × 2 × 4,096: 204,928 B.
+        Assert.Equal(204_928L, PerToken(new AdapterInput(2, Dropout: false, ResidualBytes: 2)));
     }
 
     [Fact]
     public void PeftFp32Adapters_KeepAnFp32CopyOfEachModulesInput()
     {
         // PEFT casts x to the adapters' fp32 before lora_A, one copy per module. Per token (h 4096, I 14,336):
-        //   2 norms 49,152 + q/k/v copies 3 × 4 × 4,096 = 49,152 + q 8,192 + k, v repeated 16,384
+        //   2 frozen norms' fp32 inputs 32,768 + q/k/v copies 3 × 4 × 4,096 = 49,152 + q 8,192 + k, v repeated 16,384
         //   + SDPA output and log-sum-exp 8,320 + o_proj copy 4 × 4,096 = 16,384
         //   + gate/up copies 2 × 4 × 4,096 = 32,768 + gate, SiLU, up 3 × 2 × 14,336 = 86,016 + down copy 4 × 14,336 = 57,344
-        //   = 323,712 B.
-        Assert.Equal(323_712L, PerToken(new AdapterInput(4, Dropout: false, ResidualBytes: 2)));
+        //   = 307,328 B.
+        Assert.Equal(307_328L, PerToken(new AdapterInput(4, Dropout: false, ResidualBytes: 2)));
     }
 
     [Fact]
     public void LoraDropout_AddsAOneByteMaskPerModuleInput()
     {
         // nn.Dropout's bool mask beside each copy: (3 + 1 + 2) × 4,096 + 14,336 = 38,912 B more per token.
-        Assert.Equal(323_712L + 38_912, PerToken(new AdapterInput(4, Dropout: true, ResidualBytes: 2)));
+        Assert.Equal(307_328L + 38_912, PerToken(new AdapterInput(4, Dropout: true, ResidualBytes: 2)));
         // With bf16 adapters the dropout output is a new bf16 tensor per module: 3 B per input element instead of 2 shared.
-        Assert.Equal(221_312L + (3 * 3 * 4096) - 8192 + (3 * 4096) - 8192 + (2 * 3 * 4096) - 8192 + (3 * 14_336) - 28_672,
+        Assert.Equal(204_928L + (3 * 3 * 4096) - 8192 + (3 * 4096) - 8192 + (2 * 3 * 4096) - 8192 + (3 * 14_336) - 28_672,
             PerToken(new AdapterInput(2, Dropout: true, ResidualBytes: 2)));
     }
 
@@ -61,8 +62,8 @@ public class AdapterPeakTests
     {
         // After prepare_model_for_kbit_training the norms' outputs and the MLP product are fp32, as the fp32 adapters:
         // q/k/v input 16,384, MLP input 16,384 and down's input 57,344 shared; o_proj reads the bf16 attention output: a
-        // 16,384 B copy. 49,152 + 16,384 + 8,192 + 16,384 + 8,320 + 16,384 + 16,384 + 86,016 + 57,344 = 274,560.
-        Assert.Equal(274_560L, PerToken(new AdapterInput(4, Dropout: false, ResidualBytes: 4)));
+        // 16,384 B copy. 32,768 + 16,384 + 8,192 + 16,384 + 8,320 + 16,384 + 16,384 + 86,016 + 57,344 = 258,176.
+        Assert.Equal(258_176L, PerToken(new AdapterInput(4, Dropout: false, ResidualBytes: 4)));
     }
 
     [Fact]
@@ -97,6 +98,7 @@ public class AdapterPeakTests
     {
         // torchtune-like LoRA (bf16 adapters), checkpointed, compiled chunked loss, 2 × 4,096 tokens: the loss
         // (8,192 × 304,960 B = 2.5 GB) outweighs one recomputed layer (8,192 × 188,544 B = 1.5 GB), and they are not summed.
+        // (Compiled, a norm saves its input alone, trained or frozen.)
         var request = Llama(2, 4096) with
         {
             Method = TrainingMethod.Lora, Targets = All, AdapterType = DataType.Bf16, Precision = TrainingPrecision.Bf16,
@@ -107,9 +109,9 @@ public class AdapterPeakTests
         Assert.Equal(0, Bytes(atLoss, TermId.Activations));
         Assert.Contains(atLoss.Workload.Settings, s => s is { Name: "peak", Value: "backward start" });
 
-        // PEFT's fp32 adapters with dropout: the layer (8,192 × 329,856 B compiled = 2.7 GB: the norms keep 2 × 2 × 4,096 B, not 49,152) is the larger moment.
+        // PEFT's fp32 adapters with dropout: the layer (8,192 × 329,856 B compiled = 2.7 GB: the norms keep 2 × 2 × 4,096 B, not 32,768) is the larger moment.
         var atLayer = TrainingEstimator.Estimate(request with { AdapterType = null, AdapterDropout = 0.1 });
-        Assert.Equal(8192L * (323_712 + 38_912 - 32_768), Bytes(atLayer, TermId.Activations));
+        Assert.Equal(8192L * (307_328 + 38_912 - 16_384), Bytes(atLayer, TermId.Activations));
         Assert.Equal(0, Bytes(atLayer, TermId.Logits));
         Assert.Contains(atLayer.Workload.Settings, s => s is { Name: "peak", Value: "layer recomputation" });
         Assert.Equal(2_147_483_648L, Bytes(atLayer, TermId.ActivationCheckpoints)); // 32 layers × 8,192 × 4,096 × 2 B in both
