@@ -84,8 +84,8 @@ public static class TrainingEstimator
     /// <summary>
     /// FSDP's root unit: with per-decoder-layer wrapping, what no layer owns (embeddings, final norm, LM head) belongs to
     /// the root, whose parameters are not resharded after the forward because the backward needs them at once: FSDP1
-    /// (torch/distributed/fsdp/_runtime_utils.py _post_forward frees the unsharded parameters of non-root handles only)
-    /// and FSDP2 (fully_shard: the root's reshard_after_forward is set to False). So they stay gathered, in the compute
+    /// (torch/distributed/fsdp/_runtime_utils.py _post_forward_reshard frees the unsharded parameters of non-root handles only)
+    /// and FSDP2 (_composable/fsdp/_fsdp_state.py _lazy_init sets the root's post_forward_mesh_info to None). So they stay gathered, in the compute
     /// dtype, from the forward until the backward ends: live at the backward's start and at the recomputations, not at
     /// the optimizer step. Example: Llama-3.1-70B, bf16: (2 × 128,256 × 8,192 + 8,192) params × 2 B = 4.2 GB.
     /// </summary>
@@ -94,7 +94,7 @@ public static class TrainingEstimator
         var root = checked(breakdown["embeddings"] + breakdown["lm_head"] + (long)shape.FinalNorms * shape.HiddenSize);
         var bytes = type.SizeOf(root);
         return new Term(TermId.GatheredRoot, $"FSDP root unit unsharded: embeddings, final norm, LM head ({type.Name})", bytes,
-            "torch/distributed/fsdp/_runtime_utils.py _post_forward (the root's parameters are not freed after the forward); FSDP2 fully_shard: the root's reshard_after_forward is False",
+            "torch/distributed/fsdp/_runtime_utils.py _post_forward_reshard (the root's parameters are not freed after the forward); FSDP2 _fsdp_state.py _lazy_init (the root's post_forward_mesh_info = None)",
             () => FormulaText.Storage(root, 1, root, "params of embeddings, final norm and LM head", type));
     }
 
