@@ -153,8 +153,8 @@ public static class TrainingValidator
             SequenceTokens: c.Long("seq_len"),
             Batch: c.Long("per_device_batch_size"),
             Parallelism: parallel,
-            Rank: int.TryParse(c.LoraText("rank"), out var rank) ? rank : null,
-            Targets: Targets(c, method),
+            Rank: int.TryParse(c.LoraText("rank"), out var rank) ? rank : TorchtuneConfig(c)?.Rank,
+            Targets: TorchtuneConfig(c) is { } config && c.LoraText("targets").Length == 0 ? config.Targets : Targets(c, method),
             Zero: gpus > 1 ? zero : 0,
             OffloadOptimizer: offloadAll,
             OffloadParameters: offloadAll && zero == 3,
@@ -183,6 +183,11 @@ public static class TrainingValidator
             OptimizerInBackward: optimizerInBackward,
             Compiled: c.Bool("torch_compile") == true,
             LanguageModelHead: !(c.Text("model").Contains("tagging heads", StringComparison.Ordinal) || c.Text("model").Contains("SequenceClassification", StringComparison.Ordinal)));
+        if (TorchtuneConfig(c) is { } named)
+        {
+            notes.Add($"LoRA settings of the named torchtune config: rank {named.Rank}, {string.Join(", ", named.Targets)}");
+        }
+
         if (!stacked && torchtune)
         {
             notes.Add("torchtune recipes' default loss (CEWithChunkedOutputLoss) assumed");
@@ -333,6 +338,16 @@ public static class TrainingValidator
             _ => TrainingPrecision.MixedBf16,
         };
     }
+
+    /// <summary>
+    /// The LoRA settings of a torchtune recipe config that a case names in its lora note without recording them:
+    /// recipes/configs/llama3_2/3B_lora_single_device.yaml and 3B_qlora_single_device.yaml (commit 1814feb17, the README
+    /// table's): lora_rank 64, lora_attn_modules ['q_proj', 'v_proj', 'output_proj'], apply_lora_to_mlp True.
+    /// </summary>
+    private static (int Rank, ImmutableArray<string> Targets)? TorchtuneConfig(TrainingCase c) =>
+        c.LoraText("note").Contains("llama3_2/3B_(q)lora_single_device", StringComparison.Ordinal)
+            ? (64, ["q_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj"])
+            : null;
 
     /// <summary>LoRA targets: "all-linear" / "all linear (…)" is every linear layer; torchtune's output_proj is o_proj and "mlp" its three projections.</summary>
     private static ImmutableArray<string>? Targets(TrainingCase c, TrainingMethod method)
