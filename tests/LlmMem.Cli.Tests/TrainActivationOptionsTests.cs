@@ -20,11 +20,18 @@ public class TrainActivationOptionsTests
         var terms = Terms("train", "llama-3.1-8b", "--method", "full", "--precision", "mixed-bf16", "--batch", "2", "--seq", "4096",
             "--checkpointing", "full", "--attention", "flash");
 
-        // 32 layers × 8,192 tokens × 4,096 × 2 B; one flash layer of 200,832 B per token; fp32 loss 12 B per vocabulary entry.
+        // 32 layers × 8,192 tokens × 4,096 × 2 B; one flash layer of 200,832 B per token. The peak is a layer's
+        // recomputation late in the backward: the bf16 gradients (8,030,261,248 × 2 B) are live, the loss's tensors freed.
         Assert.Equal(2_147_483_648L, terms["activation_checkpoints"]);
         Assert.Equal(8192L * 200_832, terms["activations"]);
-        Assert.Equal(8192L * (12 * 128_256 + 8 * 4096), terms["logits"]);
-        Assert.False(terms.ContainsKey("gradients")); // freed by zero_grad(set_to_none) before the backward starts
+        Assert.Equal(8_030_261_248L * 2, terms["gradients"]);
+        Assert.False(terms.ContainsKey("logits"));
+
+        // Without the gradients (optimizer in the backward) the start of the backward, with the fp32 loss, is the peak.
+        var inBackward = Terms("train", "llama-3.1-8b", "--method", "full", "--precision", "mixed-bf16", "--batch", "2", "--seq", "4096",
+            "--checkpointing", "full", "--attention", "flash", "--optimizer-in-backward");
+        Assert.Equal(8192L * (12 * 128_256 + 8 * 4096), inBackward["logits"]);
+        Assert.False(inBackward.ContainsKey("activations"));
     }
 
     [Fact]
@@ -63,6 +70,20 @@ public class TrainActivationOptionsTests
     }
 
     [Fact]
+    public void LoraDropout_AndAnFp32Base_ReachTheEstimate()
+    {
+        var plain = Terms("train", "llama-3.1-8b", "--method", "lora", "--targets", "all-linear");
+        var dropout = Terms("train", "llama-3.1-8b", "--method", "lora", "--targets", "all-linear", "--lora-dropout", "0.1");
+
+        // PEFT's nn.Dropout keeps a 1-byte mask per element of each adapted module's input: 32 layers × 4,096 tokens ×
+        // ((q, k, v, o, gate, up) 6 × 4,096 + down 14,336) B.
+        Assert.Equal(32L * 4096 * ((6 * 4096) + 14_336), dropout["activations"] - plain["activations"]);
+
+        var fp32 = Terms("train", "llama-3.1-8b", "--method", "lora", "--precision", "bf16", "--base-dtype", "fp32");
+        Assert.Equal(8_030_261_248L * 4, fp32["weights"]);
+    }
+
+    [Fact]
     public void OffloadedActivations_AndGradAccum_Work()
     {
         var (exit, output, error) = CliRunner.Run("train", "llama-3.1-8b", "--checkpointing", "full", "--offload-activations", "--grad-accum", "4", "--format", "json");
@@ -78,8 +99,9 @@ public class TrainActivationOptionsTests
     [Theory]
     [InlineData("--checkpointing", "sometimes", "Unknown --checkpointing 'sometimes'. Valid: none, full, selective.")]
     [InlineData("--attention", "paged", "Unknown --attention 'paged'. Valid: eager, sdpa, flash.")]
-    [InlineData("--loss", "focal", "Unknown --loss 'focal'. Valid: standard, chunked.")]
+    [InlineData("--loss", "focal", "Unknown --loss 'focal'. Valid: standard, shifted, chunked.")]
     [InlineData("--dropout", "1.5", "--dropout '1.5' is not a probability")]
+    [InlineData("--lora-dropout", "1", "--lora-dropout '1' is not a probability")]
     [InlineData("--micro-batches", "0", "--micro-batches")]
     public void BadValues_AreOneLine_ExitTwo(string option, string value, string message)
     {

@@ -70,7 +70,7 @@ internal sealed class TrainOptions
 
     private readonly Option<string?> attention = new("--attention", "--attn-implementation") { Description = "Attention: eager (keeps the score matrices), sdpa (default) or flash.", HelpName = "eager|sdpa|flash" };
 
-    private readonly Option<string?> loss = new("--loss") { Description = "Cross-entropy: standard (default: fp32 logits for every position) or chunked (torchtune's chunked loss).", HelpName = "standard|chunked" };
+    private readonly Option<string?> loss = new("--loss") { Description = "Cross-entropy: standard (default: fp32 logits for every position), shifted (Transformers 4.46–4.48: also a shifted fp32 copy) or chunked (torchtune's chunked loss).", HelpName = "standard|shifted|chunked" };
 
     private readonly Option<bool> sequenceParallel = new("--sequence-parallel") { Description = "Megatron sequence parallelism: norms and dropout divided by --tp too." };
 
@@ -81,6 +81,12 @@ internal sealed class TrainOptions
     private readonly Option<bool> offloadActivations = new("--offload-activations") { Description = "Saved activations in host RAM; the GPU keeps the layer being computed." };
 
     private readonly Option<string?> dropout = new("--dropout") { Description = "The model's dropout probability (default 0): dropout keeps a 1-byte mask per element.", HelpName = "p" };
+
+    private readonly Option<string?> loraDropout = new("--lora-dropout") { Description = "LoRA's lora_dropout (default 0): above 0 each adapted module keeps its dropout output and a 1-byte mask (PEFT).", HelpName = "p" };
+
+    private readonly Option<string?> baseDtype = new("--base-dtype") { Description = "LoRA's frozen base as stored (default: the training dtype); fp32 when the model is loaded without torch_dtype (FSDP keeps the shards in it).", HelpName = "fp32|bf16|fp16" };
+
+    private readonly Option<bool> fsdpShardEmbeddings = new("--fsdp-shard-embeddings") { Description = "FSDP: embeddings and LM head are units of their own (torchtune custom_sharded_layers), resharded after the forward instead of staying gathered in the root unit." };
 
     private readonly Option<bool> optimizerInBackward = new("--optimizer-in-backward") { Description = "Step each parameter as soon as its gradient exists (torchtune optimizer_in_bwd): the gradients never all live." };
 
@@ -106,7 +112,7 @@ internal sealed class TrainOptions
     public void AddTrainingOnly(Command command)
     {
         foreach (var option in new Option[] { method, precision, optimizer, rank, targets, adapterDtype, kbitPrep, zero, offload, fsdp, checkpointing, loss, sequenceParallel, microBatches,
-                     gradAccum, offloadActivations, dropout, optimizerInBackward, compile, dpo, virtualStages, bucketView, zeroBucket, overlapComm, deepSpeedVersion })
+                     gradAccum, offloadActivations, dropout, loraDropout, baseDtype, fsdpShardEmbeddings, optimizerInBackward, compile, dpo, virtualStages, bucketView, zeroBucket, overlapComm, deepSpeedVersion })
         {
             command.Options.Add(option);
         }
@@ -156,7 +162,12 @@ internal sealed class TrainOptions
             MicroBatches: (int?)CommonOptions.ReadCount(result.GetValue(microBatches), "--micro-batches", 65_536),
             GradientAccumulation: (int?)CommonOptions.ReadCount(result.GetValue(gradAccum), "--grad-accum", 65_536),
             OffloadActivations: result.GetValue(offloadActivations),
-            Dropout: Dropout(result.GetValue(dropout)),
+            Dropout: Dropout(result.GetValue(dropout), "--dropout"),
+            AdapterDropout: Dropout(result.GetValue(loraDropout), "--lora-dropout"),
+            FsdpSeparateEmbeddings: result.GetValue(fsdpShardEmbeddings),
+            BaseType: result.GetValue(baseDtype) is { } baseText
+                ? DataType.TryParse(baseText, out var baseType, out var baseError, TrainingRequest.BaseTypes) ? baseType : throw new UsageException(baseError.Replace("dtype", "--base-dtype"))
+                : null,
             OptimizerInBackward: result.GetValue(optimizerInBackward),
             Compiled: result.GetValue(compile),
             Preference: result.GetValue(dpo),
@@ -229,7 +240,7 @@ internal sealed class TrainOptions
             : throw new UsageException($"{what}: give DeepSpeed's version as major.minor[.patch], e.g. 0.14.2.");
     }
 
-    private static double? Dropout(string? text)
+    private static double? Dropout(string? text, string option)
     {
         if (text is null)
         {
@@ -238,7 +249,7 @@ internal sealed class TrainOptions
 
         return double.TryParse(text.Trim(), System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out var p) && p is >= 0 and < 1
             ? p
-            : throw new UsageException($"--dropout '{text}' is not a probability: give a number from 0 up to (not including) 1, e.g. 0.1.");
+            : throw new UsageException($"{option} '{text}' is not a probability: give a number from 0 up to (not including) 1, e.g. 0.1.");
     }
 
     /// <summary>The ZeRO stage from --zero, or from --fsdp's strategy (full-shard and hybrid shard everything; shard-grad-op keeps weights).</summary>

@@ -21,6 +21,9 @@ public static class TrainingValidator
     public const string Engine = "training";
 
     /// <summary>The note of a table whose rows each add a technique to the rows above them (torchtune's README table).</summary>
+    /// <summary>The framework of the runs in PEFT's FSDP and DeepSpeed guides (docs/source/accelerate), made with examples/sft/train.py.</summary>
+    private const string PeftSftExample = "PEFT + TRL SFTTrainer + accelerate";
+
     private const string StackedNote = "Each row adds its technique on top of the previous one";
 
     public static ValidationReport Run(IEnumerable<string> jsonLines)
@@ -151,16 +154,25 @@ public static class TrainingValidator
             SequenceTokens: c.Long("seq_len"),
             Batch: c.Long("per_device_batch_size"),
             Parallelism: parallel,
-            Rank: int.TryParse(c.LoraText("rank"), out var rank) ? rank : null,
-            Targets: Targets(c, method),
+            Rank: int.TryParse(c.LoraText("rank"), out var rank) ? rank : TorchtuneConfig(c)?.Rank,
+            Targets: TorchtuneConfig(c) is { } config && c.LoraText("targets").Length == 0 ? config.Targets : Targets(c, method),
             Zero: gpus > 1 ? zero : 0,
             OffloadOptimizer: offloadAll,
             OffloadParameters: offloadAll && zero == 3,
             Fsdp: parallelism.Contains("FSDP", StringComparison.Ordinal),
+            // torchtune's distributed full-finetune configs (llama3/llama3_1 8B_full.yaml and 70B_full.yaml at 1814feb17) set
+            // custom_sharded_layers: ['tok_embeddings', 'output']; its LoRA and QLoRA configs do not.
+            // PEFT's docs ran examples/sft/train.py; at their commit (aa2ca83ca, Feb 2024) utils.py loads an unquantised
+            // base without torch_dtype, so Transformers loads fp32, and FSDP keeps its shards so (MixedPrecision's bf16 is
+            // the gathered copy). DeepSpeed's zero.Init casts to the bf16 of its config; QLoRA loads in bnb's quant storage.
+            BaseType: c.Text("framework").StartsWith(PeftSftExample, StringComparison.Ordinal) && method == TrainingMethod.Lora
+                && parallelism.Contains("FSDP", StringComparison.Ordinal) ? LlmMem.DataTypes.DataType.Fp32 : null,
+            FsdpSeparateEmbeddings: torchtune && method == TrainingMethod.Full && parallelism.Contains("FSDP", StringComparison.Ordinal),
             // torchtune's LoRA recipes build adapters under the training dtype (validate_expected_param_dtype on adapter_params).
             AdapterType: torchtune && method != TrainingMethod.Full ? precision.Weights : null,
             // torchtune quantises with its own NF4 tensors; TRL skips prepare_model_for_kbit_training for sharded QLoRA.
             KbitPreparation: method == TrainingMethod.Qlora && (torchtune || zero == 3) ? false : null,
+            AdapterDropout: double.TryParse(c.LoraText("dropout"), System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out var loraDropout) ? loraDropout : null,
             Checkpointing: c.Bool("gradient_checkpointing") == true || (torchtune && c.Bool("gradient_checkpointing") is null) ? Checkpointing.Full : Checkpointing.None,
             Attention: Attention(c, model),
             Loss: stacked ? (stackedChunkedLoss ? LossImplementation.Chunked : LossImplementation.Standard)
@@ -173,6 +185,11 @@ public static class TrainingValidator
             Compiled: c.Bool("torch_compile") == true,
             LanguageModelHead: !(c.Text("model").Contains("tagging heads", StringComparison.Ordinal) || c.Text("model").Contains("SequenceClassification", StringComparison.Ordinal)),
             DeepSpeed: deepSpeed);
+        if (TorchtuneConfig(c) is { } named)
+        {
+            notes.Add($"LoRA settings of the named torchtune config: rank {named.Rank}, {string.Join(", ", named.Targets)}");
+        }
+
         if (!stacked && torchtune)
         {
             notes.Add("torchtune recipes' default loss (CEWithChunkedOutputLoss) assumed");
@@ -253,7 +270,9 @@ public static class TrainingValidator
         }
 
         var capacity = new DeviceCapacity(c.Text("gpu"), ByteSize.FromBytes(gb << 30), "the case's card");
-        var sized = request with { Capacity = capacity, Checkpointing = Checkpointing.Full, Attention = AttentionImplementation.Flash };
+        // The same tables measure Llama 3.3 70B (released December 2024): the Hugging Face column ran Transformers 4.46–4.48,
+        // whose ForCausalLMLoss keeps a shifted fp32 copy of the logits (LossImplementation.Shifted).
+        var sized = request with { Capacity = capacity, Checkpointing = Checkpointing.Full, Attention = AttentionImplementation.Flash, Loss = LossImplementation.Shifted };
         bool Fits(long tokens)
         {
             try
@@ -273,7 +292,7 @@ public static class TrainingValidator
             (low, high) = Fits(mid) ? (mid, high) : (low, mid);
         }
 
-        notes.Add("Hugging Face + FA2 column, gradient checkpointing assumed; Unsloth's own column is not modelled");
+        notes.Add("Hugging Face + FA2 column, gradient checkpointing and Transformers 4.46–4.48's loss (shifted fp32 copy) assumed; Unsloth's own column is not modelled");
         return new CaseResult(c.Id, Engine, group, "estimated", string.Join("; ", notes),
             [new Comparison($"max_seq_tokens ({methodName})", (long)measured.Value, low, 0.5, "capacity", methodName)]);
     }
@@ -344,6 +363,16 @@ public static class TrainingValidator
             _ => TrainingPrecision.MixedBf16,
         };
     }
+
+    /// <summary>
+    /// The LoRA settings of a torchtune recipe config that a case names in its lora note without recording them:
+    /// recipes/configs/llama3_2/3B_lora_single_device.yaml and 3B_qlora_single_device.yaml (commit 1814feb17, the README
+    /// table's): lora_rank 64, lora_attn_modules ['q_proj', 'v_proj', 'output_proj'], apply_lora_to_mlp True.
+    /// </summary>
+    private static (int Rank, ImmutableArray<string> Targets)? TorchtuneConfig(TrainingCase c) =>
+        c.LoraText("note").Contains("llama3_2/3B_(q)lora_single_device", StringComparison.Ordinal)
+            ? (64, ["q_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj"])
+            : null;
 
     /// <summary>LoRA targets: "all-linear" / "all linear (…)" is every linear layer; torchtune's output_proj is o_proj and "mlp" its three projections.</summary>
     private static ImmutableArray<string>? Targets(TrainingCase c, TrainingMethod method)

@@ -36,5 +36,8 @@ public readonly record struct TermId(string Value)
     /// <summary>ZeRO-3 / FSDP: the full parameters of the unit being computed, gathered from every rank.</summary>
     public static readonly TermId GatheredParameters = new("gathered_parameters");
 
+    /// <summary>FSDP: the root unit's parameters (embeddings, final norm, LM head), left unsharded from the forward to the backward.</summary>
+    public static readonly TermId GatheredRoot = new("gathered_root");
+
     public override string ToString() => Value;
 }

@@ -29,6 +29,21 @@ public sealed record LayerActivations(long Replicated, long Parallel, long Score
     private static long CeilDiv(long a, long b) => (a + b - 1) / b;
 }
 
+/// <summary>
+/// How LoRA adapters read their module's input (PEFT tuners/lora/layer.py Linear.forward:
+/// <c>lora_B(lora_A(dropout(x.to(lora_A.weight.dtype))))</c>). When the adapters' dtype is the input's and there is no
+/// dropout (torchtune: bf16 adapters, nn.Identity for lora_dropout 0), lora_A saves the module's own input, shared by the
+/// modules that read it (q/k/v; gate/up). Otherwise each adapted module's lora_A saves a tensor of its own: the cast
+/// copy in the adapters' dtype or nn.Dropout's output (a new tensor), plus dropout's 1-byte bool mask
+/// (torch native_dropout saves the mask for its backward).
+/// </summary>
+/// <param name="Bytes">Bytes per element of the adapters' dtype (4 for PEFT's fp32 adapters).</param>
+/// <param name="Dropout">lora_dropout &gt; 0.</param>
+/// <param name="ResidualBytes">Bytes per element of the hidden state the q/k/v and gate/up modules read (and of the
+/// MLP product down_proj reads): the compute dtype, or 4 after prepare_model_for_kbit_training (fp32 norms and residual;
+/// bitsandbytes Linear4bit casts its output back to its input's dtype).</param>
+public sealed record AdapterInput(int Bytes, bool Dropout, int ResidualBytes);
+
 /// <summary>Activations of training: what the forward pass leaves for the backward pass, and the loss over the vocabulary.</summary>
 public static class ActivationFormulas
 {
@@ -86,12 +101,27 @@ public static class ActivationFormulas
     /// <param name="adapterTargets">LoRA's target modules (frozen base), or null when every weight is trained.</param>
     /// <param name="compiled">torch.compile: AOTAutograd's min-cut partitioner (torch/_functorch/partitioners.py
     /// min_cut_rematerialization_partition) recomputes RMSNorm's fp32 upcast from its input, so a norm saves its input (d·h) only.</param>
+    /// <param name="adapterInput">How LoRA's adapters read their inputs (<see cref="AdapterInput"/>); null: shared inputs in the compute dtype.</param>
     public static LayerActivations Layer(ModelShape shape, LayerShape layer, int bytes, AttentionImplementation attention, bool dropout,
-        ImmutableArray<string>? adapterTargets = null, bool compiled = false)
+        ImmutableArray<string>? adapterTargets = null, bool compiled = false, AdapterInput? adapterInput = null)
     {
         long d = bytes, h = shape.HiddenSize;
         var a = layer.Attention;
         bool Kept(params string[] modules) => adapterTargets is not { } t || modules.Any(t.Contains);
+        long residual = adapterTargets is not null && adapterInput is { } ri ? ri.ResidualBytes : d;
+
+        // An adapted module's input per element: its own copy (adapter dtype, + mask with dropout) unless lora_A can
+        // save the shared input itself; inputBytes is the dtype the module receives.
+        long Copy(long inputBytes) => adapterTargets is not null && adapterInput is { } ai && (ai.Bytes != inputBytes || ai.Dropout)
+            ? ai.Bytes + (ai.Dropout ? 1 : 0)
+            : 0;
+        long Input(long width, long inputBytes, params string[] modules)
+        {
+            var copy = Copy(inputBytes);
+            return copy > 0 ? copy * width * modules.Count(adapterTargets!.Value.Contains) : Kept(modules) ? inputBytes * width : 0;
+        }
+
+        string InputName(string name, long inputBytes) => Copy(inputBytes) > 0 ? $"{name} adapters' own input copies" : $"{name} input";
         var listing = ImmutableArray.CreateBuilder<(string, long)>();
         long replicated = 0, parallel = 0;
         void R(string name, long value)
@@ -113,8 +143,13 @@ public static class ActivationFormulas
         }
 
         var rms = shape.Norm == NormShape.RmsNorm && !compiled;
-        R($"{layer.Norms} norm{(layer.Norms == 1 ? "" : "s")} ({(rms ? "fp32 input + normalised" : "input")})", layer.Norms * (rms ? 4 * h + d * h : d * h));
-        R("q/k/v input", Kept("q_proj", "k_proj", "v_proj", "q_a_proj", "kv_a_proj_with_mqa") ? d * h : 0);
+        // The normalised value is what the weight's gradient needs: a frozen norm (LoRA) saves only its fp32 input (torch's
+        // mul saves an operand only for the other operand's gradient).
+        var frozenNorms = adapterTargets is not null;
+        R($"{layer.Norms} norm{(layer.Norms == 1 ? "" : "s")} ({(rms ? frozenNorms ? "fp32 input, frozen weight" : "fp32 input + normalised" : "input")})",
+            layer.Norms * (rms ? 4 * h + (frozenNorms ? 0 : d * h) : d * h));
+        string[] attentionInputs = a.Latent is { } lat ? [lat.QueryRank is null ? "q_proj" : "q_a_proj", "kv_a_proj_with_mqa"] : ["q_proj", "k_proj", "v_proj"];
+        R(InputName("q/k/v", residual), Input(h, residual, attentionInputs));
         long q = (long)a.Heads * a.HeadDim, kv = (long)a.KvHeads * a.HeadDim, vv = (long)a.KvHeads * a.ValueHeadDim, o = (long)a.Heads * a.ValueHeadDim;
         if (a.Latent is { } m)
         {
@@ -140,22 +175,22 @@ public static class ActivationFormulas
                 var upcast = !SoftmaxInComputeDtype.Contains(shape.Architecture);
                 scores = a.Heads * ((upcast ? 4 : d) + (dropout ? 1 + d : upcast && d != 4 ? d : 0));
                 listing.Add(($"scores: softmax{(upcast ? " (fp32)" : "")}{(dropout ? " + dropout mask and output" : upcast && d != 4 ? " + probabilities" : "")} × s", scores));
-                P("o_proj input", Kept("o_proj") ? d * o : 0);
+                P(InputName("o_proj", d), Input(o, d, "o_proj"));
                 break;
             case AttentionImplementation.Sdpa:
                 P("attention output + log-sum-exp (fp32)", d * o + 4L * a.Heads);
-                P("o_proj input (contiguous copy)", Kept("o_proj") ? d * o : 0);
+                P(Copy(d) > 0 ? InputName("o_proj", d) : "o_proj input (contiguous copy)", Input(o, d, "o_proj"));
                 break;
             default:
                 P("attention output (= o_proj input) + log-sum-exp (fp32)", d * o + 4L * a.Heads);
+                P(InputName("o_proj", d), Copy(d) > 0 ? Input(o, d, "o_proj") : 0);
                 break;
         }
 
         R("dropout masks", dropout ? 2 * h : 0);
-        R("MLP input", Kept("gate_proj", "up_proj") ? d * h : 0);
-        long Mlp(long width) => layer.Mlp.Gated
-            ? d * width * 3 + (Kept("down_proj") ? d * width : 0)
-            : d * width + (Kept("down_proj") ? d * width : 0);
+        string[] mlpInputs = layer.Mlp.Gated ? ["gate_proj", "up_proj"] : ["up_proj"];
+        R(InputName("MLP", residual), Input(h, residual, mlpInputs));
+        long Mlp(long width) => (layer.Mlp.Gated ? d * width * 3 : d * width) + Input(width, residual, "down_proj");
         if (layer.Mlp.Moe is { } moe)
         {
             // Each routed token is copied to its experts; the router's softmax is fp32 (transformers mixtral/qwen3_moe).
@@ -172,9 +207,9 @@ public static class ActivationFormulas
 
     /// <summary>The layer of a model that keeps the most (the first of the widest).</summary>
     public static (LayerShape Layer, LayerActivations Activations) Widest(ModelShape shape, long tokens, int bytes, AttentionImplementation attention, bool dropout,
-        ImmutableArray<string>? adapterTargets, int tp, bool sequenceParallel, bool compiled = false)
+        ImmutableArray<string>? adapterTargets, int tp, bool sequenceParallel, bool compiled = false, AdapterInput? adapterInput = null)
     {
-        return shape.Layers.Select(l => (l, Layer(shape, l, bytes, attention, dropout, adapterTargets, compiled)))
+        return shape.Layers.Select(l => (l, Layer(shape, l, bytes, attention, dropout, adapterTargets, compiled, adapterInput)))
             .MaxBy(x => x.Item2.PerToken(tokens, tp, sequenceParallel));
     }
 
@@ -184,16 +219,16 @@ public static class ActivationFormulas
     /// Narayanan et al. 2021 §2.2; Korthikanti §4.2.3).
     /// </summary>
     public static Term Layers(ModelShape shape, IReadOnlyList<LayerShape> layers, long batch, long tokens, int bytes, AttentionImplementation attention, bool dropout,
-        ImmutableArray<string>? adapterTargets, int tp, bool sequenceParallel, bool keepScores, long inFlight, string label, bool compiled = false)
+        ImmutableArray<string>? adapterTargets, int tp, bool sequenceParallel, bool keepScores, long inFlight, string label, bool compiled = false, AdapterInput? adapterInput = null)
     {
         var total = ByteSize.Zero;
         foreach (var layer in layers)
         {
-            total += ByteSize.FromBytes(checked(batch * tokens * Layer(shape, layer, bytes, attention, dropout, adapterTargets, compiled).PerToken(tokens, tp, sequenceParallel, keepScores)));
+            total += ByteSize.FromBytes(checked(batch * tokens * Layer(shape, layer, bytes, attention, dropout, adapterTargets, compiled, adapterInput).PerToken(tokens, tp, sequenceParallel, keepScores)));
         }
 
         total *= inFlight;
-        var first = Layer(shape, layers[0], bytes, attention, dropout, adapterTargets, compiled);
+        var first = Layer(shape, layers[0], bytes, attention, dropout, adapterTargets, compiled, adapterInput);
         return new Term(TermId.Activations, label, total,
             "tensors autograd saves per layer, listed from transformers modeling_llama.py and torch's saved variables; Korthikanti et al. 2022 §4",
             () => $"{(inFlight > 1 ? $"{inFlight} micro-batches × " : "")}{layers.Count} layers × {FormulaText.Count(batch)} × {FormulaText.Count(tokens)} tokens × "
@@ -233,34 +268,56 @@ public static class ActivationFormulas
     /// holds that output, the incoming gradient and its own result at once: 3 × 4 B per vocabulary entry, more than the
     /// forward's compute-dtype logits + fp32 copy + log-softmax (d + 8 B). Chunked (torchtune CEWithChunkedOutputLoss):
     /// the compute-dtype logits stay whole, each chunk is upcast and its log-softmax output kept: d + 4 + 4/chunks B.
-    /// Plus the final norm and the LM head's input. Megatron's vocabulary-parallel cross-entropy divides the vocabulary
+    /// Plus the final norm (RMSNorm: its fp32 input, and the normalised value when its weight trains) and the LM head's input. Megatron's vocabulary-parallel cross-entropy divides the vocabulary
     /// by TP (megatron/core/tensor_parallel/cross_entropy.py).
-    /// Compiled chunked loss (torchtune compiles its loss): the log-softmax is recomputed in the backward, so only the
-    /// compute-dtype logits stay, with one chunk's fp32 logits and gradient: d + 2 × 4/chunks B.
+    /// Compiled chunked loss (torchtune training.compile_loss compiles compute_cross_entropy per chunk): AOTAutograd's
+    /// min-cut partitioner (torch/_functorch/partitioners.py) saves each chunk's compute-dtype logits (the graph's input)
+    /// and per-row reductions and recomputes the fp32 upcast in the backward; Inductor turns nll_loss's full + scatter into
+    /// a pointwise where (torch/_inductor/fx_passes/post_grad.py scatter_upon_const_tensor) and fuses it with the
+    /// log-softmax backward and the cast back, so a chunk's backward writes only its gradient in the compute dtype:
+    /// d + d/chunks B.
+    /// Shifted (Transformers 4.46–4.48 ForCausalLMLoss): at the end of the forward the returned compute-dtype logits, the
+    /// fp32 upcast, the shifted contiguous copy and the log-softmax output are live: (d + 12) B, or 12 B when the logits
+    /// are already fp32 (.float() returns the same tensor).
+    /// An fp32 LM head under autocast (prepare_model_for_kbit_training with mixed precision): autocast casts the weight
+    /// to the compute dtype for the matmul, and mm saves that copy for the input's gradient (torch autocast: casts are
+    /// cached only for leaf tensors that require grad, a frozen head's copy is a new tensor): vocab × hidden × d B more,
+    /// live from the head's forward to its backward.
     /// Example: Llama-3.2-3B (vocab 128,256), b 2 × 4,096 tokens, standard: 8,192 × 128,256 × 12 B = 12.6 GB.
     /// </summary>
-    public static Term Loss(ModelShape shape, long batch, long tokens, int bytes, LossImplementation loss, int tp, bool compiled = false)
+    public static Term Loss(ModelShape shape, long batch, long tokens, int bytes, LossImplementation loss, int tp, bool compiled = false, bool autocastHeadCopy = false,
+        bool frozenNorms = false)
     {
         long v = (shape.VocabSize + tp - 1) / tp, h = shape.HiddenSize;
         var rms = shape.Norm == NormShape.RmsNorm && !compiled;
-        long head = shape.FinalNorms * (rms ? 4 * h + bytes * h : bytes * h) + bytes * h;
+        long head = shape.FinalNorms * (rms ? 4 * h + (frozenNorms ? 0 : bytes * h) : bytes * h) + bytes * h;
         var chunks = ActivationOptions.LossChunks;
+        long headCopy = autocastHeadCopy ? checked(v * h * bytes) : 0;
         long perToken = loss == LossImplementation.Standard
             ? checked(Math.Max(12 * v, (bytes == 4 ? 4 : bytes + 4) * v + 4 * v))
+            : loss == LossImplementation.Shifted
+                ? checked((bytes == 4 ? 12 : bytes + 12) * v)
             : compiled
-                ? checked(bytes * v + 2 * 4 * v / chunks)
+                ? checked(bytes * v + bytes * v / chunks)
                 : checked(bytes * v + 4 * v + 4 * v / chunks);
-        var total = ByteSize.FromBytes(checked(batch * tokens * (perToken + head)));
+        var total = ByteSize.FromBytes(checked(batch * tokens * (perToken + head) + headCopy));
         var what = loss == LossImplementation.Standard
             ? "3 × 4 B (fp32 log-softmax output, its gradient and the logits' gradient)"
+            : loss == LossImplementation.Shifted
+                ? bytes == 4 ? "3 × 4 B (fp32 logits, their shifted copy, log-softmax output)" : $"({bytes} + 3 × 4) B (returned logits, fp32 upcast, its shifted copy, log-softmax output)"
             : compiled
-                ? $"({bytes} + 2 × 4/{chunks}) B (compute-dtype logits, one chunk's fp32 logits and gradient; compiled)"
+                ? $"({bytes} + {bytes}/{chunks}) B (compute-dtype logits saved by every chunk, one chunk's gradient; compiled, fused backward)"
                 : $"({bytes} + 4 + 4/{chunks}) B (compute-dtype logits, fp32 log-softmax of every chunk, one chunk's upcast)";
-        return new Term(TermId.Logits, $"Logits and loss ({(loss == LossImplementation.Standard ? "fp32 cross-entropy" : "chunked cross-entropy")})", total,
+        return new Term(TermId.Logits, $"Logits and loss ({loss switch { LossImplementation.Standard => "fp32 cross-entropy", LossImplementation.Shifted => "fp32 cross-entropy, shifted copy", _ => "chunked cross-entropy" }}{(autocastHeadCopy ? ", autocast head copy" : "")})", total,
             loss == LossImplementation.Standard
                 ? "transformers loss_utils.py ForCausalLMLoss (logits.float(), cross_entropy); torch log_softmax backward"
-                : "torchtune modules/loss/ce_chunked_output_loss.py (8 chunks)",
-            () => $"{FormulaText.Count(batch)} × {FormulaText.Count(tokens)} tokens × ({FormulaText.Count(v)} vocab{(tp > 1 ? $" (/ {tp})" : "")} × {what} + {FormulaText.Count(head)} B final norm and head input)");
+                : loss == LossImplementation.Shifted
+                ? "transformers 4.46–4.48 loss/loss_utils.py ForCausalLMLoss (logits.float(), logits[..., :-1, :].contiguous(), cross_entropy); removed by huggingface/transformers#35646"
+                : compiled
+                    ? "torchtune modules/loss/ce_chunked_output_loss.py (8 chunks), compiled: torch/_functorch/partitioners.py, torch/_inductor/fx_passes/post_grad.py scatter_upon_const_tensor"
+                    : "torchtune modules/loss/ce_chunked_output_loss.py (8 chunks)",
+            () => $"{FormulaText.Count(batch)} × {FormulaText.Count(tokens)} tokens × ({FormulaText.Count(v)} vocab{(tp > 1 ? $" (/ {tp})" : "")} × {what} + {FormulaText.Count(head)} B final norm and head input)"
+                + (autocastHeadCopy ? $" + {FormulaText.Count(v)} × {FormulaText.Count(h)} × {bytes} B autocast copy of the fp32 LM head" : ""));
     }
 
     private static string Describe(LayerActivations layer, int tp, bool sequenceParallel, bool keepScores)

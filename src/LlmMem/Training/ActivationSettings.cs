@@ -25,6 +25,13 @@ public enum LossImplementation
     Standard,
 
     /// <summary>
+    /// Transformers 4.46–4.48's ForCausalLMLoss (loss/loss_utils.py): the compute-dtype logits the model returns, their
+    /// fp32 upcast and a contiguous copy of the shifted logits (logits[..., :-1, :].contiguous()) are all live when
+    /// cross-entropy's log-softmax output is made; huggingface/transformers#35646 (4.49) removed the copy.
+    /// </summary>
+    Shifted,
+
+    /// <summary>
     /// The fp32 upcast and the cross-entropy chunk by chunk over the sequence (torchtune CEWithChunkedOutputLoss,
     /// num_output_chunks 8); the compute-dtype logits stay whole.
     /// </summary>
@@ -69,9 +76,12 @@ public static class ActivationOptions
             case "chunked" or "chunked-ce" or "fused":
                 loss = LossImplementation.Chunked;
                 return true;
+            case "shifted" or "standard-shifted":
+                loss = LossImplementation.Shifted;
+                return true;
             default:
                 loss = default;
-                error = $"Unknown --loss '{text}'. Valid: standard, chunked.";
+                error = $"Unknown --loss '{text}'. Valid: standard, shifted, chunked.";
                 return false;
         }
     }

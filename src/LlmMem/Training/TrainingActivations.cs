@@ -24,8 +24,11 @@ internal static class TrainingActivations
         long inFlight = pp > 1 ? Math.Min(request.MicroBatches ?? pp, pp) : 1;
         var name = ActivationOptions.Name(attention);
         var compiled = request.Compiled;
-        var widest = ActivationFormulas.Widest(shape, tokens, bytes, attention, dropout, targets, tp, sp, compiled).Layer;
-        Term OneLayer(string label) => ActivationFormulas.Layers(shape, [widest], batch, tokens, bytes, attention, dropout, targets, tp, sp, keepScores: true, inFlight: 1, label, compiled);
+        // PEFT's adapters read their own copy of the input unless it is already in their dtype and there is no lora_dropout.
+        var adapterInput = method == TrainingMethod.Full ? null
+            : new AdapterInput((request.AdapterType ?? DataTypes.DataType.Fp32).BytesPerBlock, (request.AdapterDropout ?? 0) > 0, request.UpcastsForKbit ? 4 : bytes);
+        var widest = ActivationFormulas.Widest(shape, tokens, bytes, attention, dropout, targets, tp, sp, compiled, adapterInput).Layer;
+        Term OneLayer(string label) => ActivationFormulas.Layers(shape, [widest], batch, tokens, bytes, attention, dropout, targets, tp, sp, keepScores: true, inFlight: 1, label, compiled, adapterInput);
 
         Term Interleave(Term t) => pp > 1 && request.VirtualStages is > 1 and var v ? ActivationFormulas.Interleaved(t, pp, v) : t;
         var gpu = ImmutableArray.CreateBuilder<Term>();
@@ -44,7 +47,7 @@ internal static class TrainingActivations
         {
             var label = $"Activations ({stageLayers.Count} layers, {name}{(checkpointing == Checkpointing.Selective ? ", selective recomputation" : "")}{(request.OffloadActivations ? ", offloaded" : "")})";
             var all = ActivationFormulas.Layers(shape, stageLayers, batch, tokens, bytes, attention, dropout, targets, tp, sp,
-                keepScores: checkpointing != Checkpointing.Selective, inFlight, label, compiled);
+                keepScores: checkpointing != Checkpointing.Selective, inFlight, label, compiled, adapterInput);
             all = Interleave(all);
             if (request.OffloadActivations)
             {
@@ -60,7 +63,10 @@ internal static class TrainingActivations
 
         if (request.LanguageModelHead)
         {
-            gpu.Add(ActivationFormulas.Loss(shape, batch, tokens, bytes, request.Loss ?? LossImplementation.Standard, tp, compiled));
+            // prepare_model_for_kbit_training leaves the LM head fp32; mixed precision runs it under autocast.
+            var autocastHeadCopy = request.UpcastsForKbit && precision.MasterWeights is not null;
+            gpu.Add(ActivationFormulas.Loss(shape, batch, tokens, bytes, request.Loss ?? LossImplementation.Standard, tp, compiled, autocastHeadCopy,
+                frozenNorms: method != TrainingMethod.Full));
         }
 
         return (gpu.ToImmutable(), host.ToImmutable());

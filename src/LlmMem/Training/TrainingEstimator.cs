@@ -30,7 +30,8 @@ public static class TrainingEstimator
 
         var quantization = method == TrainingMethod.Qlora ? QloraBase : null;
         // peft utils/other.py prepare_model_for_kbit_training: "cast all non INT8 parameters to fp32" (all but Params4bit).
-        var unquantised = request.UpcastsForKbit ? DataType.Fp32 : precision.Weights;
+        // Otherwise the base is stored as loaded (--base-dtype), by default in the training dtype.
+        var unquantised = request.UpcastsForKbit ? DataType.Fp32 : request.BaseType ?? precision.Weights;
         var baseWeights = WeightFormulas.Weights(WeightLayout.For(shape, request.Model.Breakdown!, unquantised, quantization), shards);
         yield return new Term(baseWeights.Id, "Frozen base " + baseWeights.Label.ToLowerInvariant(), baseWeights.Bytes, baseWeights.Source, () => baseWeights.Formula);
         var type = request.AdapterType ?? DataType.Fp32;
@@ -61,6 +62,12 @@ public static class TrainingEstimator
         var largest = shape.Layers.Max(l => ParameterFormulas.Attention(h, l.Attention)
             + (l.Mlp.IntermediateSize > 0 ? ParameterFormulas.Mlp(h, l.Mlp.IntermediateSize, l.Mlp.Gated, l.Mlp.Bias) : 0)
             + (l.Mlp.Moe is { } m ? m.Experts * ParameterFormulas.Mlp(h, m.ExpertIntermediateSize, l.Mlp.Gated, m.ExpertBias) + m.Experts * h : 0));
+        if (request.Fsdp && request.FsdpSeparateEmbeddings && request.Model.Breakdown is { } units)
+        {
+            // Embeddings and LM head wrapped on their own: a large vocabulary makes one of them the largest unit.
+            largest = Math.Max(largest, Math.Max(units["embeddings"], units["lm_head"]));
+        }
+
         var weightType = method == TrainingMethod.Qlora ? QloraBase.WeightType : precision.Weights;
         var parameterCopies = request.Fsdp ? 2 : 1;
         var parameters = weightType.SizeOf(largest) * parameterCopies;
@@ -111,6 +118,23 @@ public static class TrainingEstimator
             () => FormulaText.Storage(largest, 1, largest, "elements of the largest parameter", type));
     }
 
+    /// <summary>
+    /// FSDP's root unit: with per-decoder-layer wrapping, what no layer owns (embeddings, final norm, LM head) belongs to
+    /// the root, whose parameters are not resharded after the forward because the backward needs them at once: FSDP1
+    /// (torch/distributed/fsdp/_runtime_utils.py _post_forward_reshard frees the unsharded parameters of non-root handles only)
+    /// and FSDP2 (_composable/fsdp/_fsdp_state.py _lazy_init sets the root's post_forward_mesh_info to None). So they stay gathered, in the compute
+    /// dtype, from the forward until the backward ends: live at the backward's start and at the recomputations, not at
+    /// the optimizer step. Example: Llama-3.1-70B, bf16: (2 × 128,256 × 8,192 + 8,192) params × 2 B = 4.2 GB.
+    /// </summary>
+    private static Term GatheredRoot(ModelShape shape, ParameterBreakdown breakdown, DataType type)
+    {
+        var root = checked(breakdown["embeddings"] + breakdown["lm_head"] + (long)shape.FinalNorms * shape.HiddenSize);
+        var bytes = type.SizeOf(root);
+        return new Term(TermId.GatheredRoot, $"FSDP root unit unsharded: embeddings, final norm, LM head ({type.Name})", bytes,
+            "torch/distributed/fsdp/_runtime_utils.py _post_forward_reshard (the root's parameters are not freed after the forward); FSDP2 _fsdp_state.py _lazy_init (the root's post_forward_mesh_info = None)",
+            () => FormulaText.Storage(root, 1, root, "params of embeddings, final norm and LM head", type));
+    }
+
     /// <summary>QLoRA's base: NF4 with double-quantised constants (QLoRA paper §3; bitsandbytes bnb-nf4-dq).</summary>
     private static WeightQuantization QloraBase => WeightQuantization.Schemes.Single(s => s.Name == "bnb-nf4-dq");
 
@@ -154,22 +178,40 @@ public static class TrainingEstimator
     }
 
     private const string BackwardStart = "backward start";
+    private const string Recomputation = "layer recomputation";
     private const string OptimizerStep = "optimizer step";
 
     /// <summary>
-    /// The larger of the step's two peaks, as the terms live then. At the start of the backward pass the saved
+    /// The largest of the step's peaks, as the terms live then. At the start of the backward pass the saved
     /// activations and the loss are live, and the gradients only when they persist between steps (gradient accumulation;
     /// DeepSpeed's contiguous gradient partitions, stage_1_and_2.py grads_in_partition, stage3.py grad_partitions_flat_buffer); otherwise torch's zero_grad(set_to_none=True) freed them after the last step and
     /// activations are freed layer by layer as gradients appear. At the optimizer step every gradient is live and the
     /// activations are gone. With the optimizer in the backward (torchtune optimizer_in_bwd) no full set of gradients ever lives.
+    /// With full checkpointing a layer is recomputed only when the backward reaches it (torch/utils/checkpoint.py: the
+    /// recomputation runs inside the checkpointed function's backward, reentrant or not), and autograd has by then run
+    /// the loss's and the LM head's backward nodes, which free their saved tensors (retain_graph=False): the loss and
+    /// the recomputed layer are never live together. The recomputation is its own moment: the checkpointed inputs and one
+    /// layer, with every gradient counted live (by the last layer's recomputation all but the first layer's exist)
+    /// unless the optimizer runs in the backward — an upper bound, as the checkpoints above that layer are freed by then.
     /// </summary>
-    private static (ImmutableArray<Term> Terms, string Phase, ByteSize Other) Peak(ImmutableArray<Term> states, ImmutableArray<Term> activations, TrainingRequest request)
+    private static (ImmutableArray<Term> Terms, string Phase, (string Phase, ByteSize Bytes) Other) Peak(ImmutableArray<Term> states, ImmutableArray<Term> activations, TrainingRequest request)
     {
         static ByteSize Sum(IEnumerable<Term> terms) => terms.Aggregate(ByteSize.Zero, (s, t) => s + t.Bytes);
         var persistent = !request.OptimizerInBackward && ((request.GradientAccumulation ?? 1) > 1 || request.Zero >= 1);
-        var backward = states.Where(t => t.Id != TermId.Gradients || persistent).Concat(activations).ToImmutableArray();
-        var step = request.OptimizerInBackward ? [.. states.Where(t => t.Id != TermId.Gradients)] : states;
-        return Sum(backward) >= Sum(step) ? (backward, BackwardStart, Sum(step)) : (step, OptimizerStep, Sum(backward));
+        var recomputed = request.Checkpointing == Checkpointing.Full;
+        var phases = new List<(ImmutableArray<Term> Terms, string Phase)>
+        {
+            ([.. states.Where(t => t.Id != TermId.Gradients || persistent).Concat(activations.Where(t => !recomputed || t.Id != TermId.Activations))], BackwardStart),
+        };
+        if (recomputed)
+        {
+            phases.Add(([.. states.Where(t => t.Id != TermId.Gradients || !request.OptimizerInBackward).Concat(activations.Where(t => t.Id != TermId.Logits))], Recomputation));
+        }
+
+        phases.Add((request.OptimizerInBackward ? [.. states.Where(t => t.Id != TermId.Gradients)] : states, OptimizerStep));
+        var peak = phases.MaxBy(p => Sum(p.Terms));
+        var other = phases.Where(p => p.Phase != peak.Phase).MaxBy(p => Sum(p.Terms));
+        return (peak.Terms, peak.Phase, (other.Phase, Sum(other.Terms)));
     }
 
     public static Estimate Estimate(TrainingRequest request)
@@ -245,7 +287,7 @@ public static class TrainingEstimator
         }
 
         string? peak = null;
-        ByteSize? otherPhase = null;
+        (string Phase, ByteSize Bytes)? otherPhase = null;
         if (request.Model.Shape is { } shaped)
         {
             // DPO concatenates each chosen and rejected sequence into one forward pass (TRL trainer/dpo_trainer.py concatenated_forward).
@@ -253,6 +295,11 @@ public static class TrainingEstimator
             if (bucket is not null && request.Zero < 3)
             {
                 activations = activations.Add(bucket);
+            }
+
+            if (request.Fsdp && !request.FsdpSeparateEmbeddings && request.Zero == 3 && ranks > 1 && request.Model.Breakdown is { } breakdown)
+            {
+                activations = activations.Add(GatheredRoot(shaped, breakdown, request.UpcastsForKbit ? DataType.Fp32 : precision.Weights));
             }
 
             (gpuTerms, peak, otherPhase) = Peak(gpuTerms, activations, request);
@@ -276,9 +323,18 @@ public static class TrainingEstimator
         }
         else
         {
-            warnings.Add(new("peak_phase", peak == BackwardStart
-                ? $"The peak falls at the start of the backward pass: the saved activations and the loss are live; the optimizer step needs {otherPhase!.Value.Format()} per GPU."
-                : $"The peak falls at the optimizer step (all gradients live, activations freed); the start of the backward pass needs {otherPhase!.Value.Format()} per GPU.",
+            var other = otherPhase!.Value.Phase switch
+            {
+                BackwardStart => "the start of the backward pass",
+                Recomputation => "the layer recomputation",
+                _ => "the optimizer step",
+            };
+            warnings.Add(new("peak_phase", peak switch
+            {
+                BackwardStart => $"The peak falls at the start of the backward pass: the saved activations and the loss are live; {other} needs {otherPhase!.Value.Bytes.Format()} per GPU.",
+                Recomputation => $"The peak falls when a checkpointed layer is recomputed in the backward pass (the loss's tensors are freed by then); {other} needs {otherPhase!.Value.Bytes.Format()} per GPU.",
+                _ => $"The peak falls at the optimizer step (all gradients live, activations freed); {other} needs {otherPhase!.Value.Bytes.Format()} per GPU.",
+            },
                 "model"));
             // The figure a training run is most often compared with; PyTorch's caching allocator (c10/cuda/CUDACachingAllocator.cpp)
             // keeps freed blocks reserved, so max_memory_reserved and nvidia-smi read higher by an amount that depends on the
@@ -335,6 +391,11 @@ public static class TrainingEstimator
                 .Add("targets", request.Targets is { } t && t.SequenceEqual(LoraAdapters.KnownModules) ? "all-linear" : string.Join(",", request.Targets ?? LoraAdapters.DefaultTargets),
                     request.Targets is null)
                 .Add("adapter_dtype", (request.AdapterType ?? DataType.Fp32).Name, request.AdapterType is null);
+            if (request.BaseType is { } baseType)
+            {
+                settings.Add("base_dtype", baseType.Name);
+            }
+
             if (method == TrainingMethod.Qlora)
             {
                 settings.Add("kbit_prep", request.UpcastsForKbit ? "on" : "off", request.KbitPreparation is null);
@@ -372,6 +433,11 @@ public static class TrainingEstimator
             settings.Add("fsdp", "hybrid");
         }
 
+        if (request.Fsdp && request.FsdpSeparateEmbeddings)
+        {
+            settings.Add("fsdp_shard_embeddings", "on");
+        }
+
         if (request.Model.Shape is not null)
         {
             settings.Add("checkpointing", (request.Checkpointing ?? Checkpointing.None).ToString().ToLowerInvariant(), request.Checkpointing is null)
@@ -380,6 +446,11 @@ public static class TrainingEstimator
             if (request.Dropout is { } p)
             {
                 settings.Add("dropout", p.ToString(System.Globalization.CultureInfo.InvariantCulture));
+            }
+
+            if (request.AdapterDropout is { } lp && method != TrainingMethod.Full)
+            {
+                settings.Add("lora_dropout", lp.ToString(System.Globalization.CultureInfo.InvariantCulture));
             }
 
             if (request.GradientAccumulation is { } ga)

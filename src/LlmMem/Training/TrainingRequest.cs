@@ -33,6 +33,9 @@ namespace LlmMem.Training;
 /// <param name="ZeroBucketElements">DeepSpeed's reduce_bucket_size in elements (--zero-bucket-size); DeepSpeed's default 5e8 when null.</param>
 /// <param name="OverlapComm">DeepSpeed's overlap_comm (--overlap-comm); DeepSpeed's default (on for stage 3 only) when null.</param>
 /// <param name="DeepSpeed">Which DeepSpeed's rules apply (--deepspeed-version); the newest modelled when null.</param>
+/// <param name="AdapterDropout">LoRA's lora_dropout (--lora-dropout); 0 when null. Above 0 each adapted module keeps nn.Dropout's output and its 1-byte mask (PEFT tuners/lora/layer.py).</param>
+/// <param name="FsdpSeparateEmbeddings">FSDP wraps the embeddings and the LM head as units of their own (--fsdp-shard-embeddings; torchtune's custom_sharded_layers: ['tok_embeddings', 'output']): they are resharded after the forward like a layer, instead of staying gathered in the root unit.</param>
+/// <param name="BaseType">LoRA's frozen base, as stored (--base-dtype); the training dtype when null. Transformers' from_pretrained without torch_dtype loads fp32, and FSDP's MixedPrecision keeps the sharded parameters in that dtype (param_dtype is the gathered compute copy's).</param>
 /// <param name="LanguageModelHead">False for an encoder with a small task head: no logits over the vocabulary.</param>
 public sealed record TrainingRequest(
     ModelSpec Model,
@@ -68,7 +71,11 @@ public sealed record TrainingRequest(
     bool? KbitPreparation = null,
     long? ZeroBucketElements = null,
     bool? OverlapComm = null,
-    System.Version? DeepSpeed = null)
+    System.Version? DeepSpeed = null,
+
+    double? AdapterDropout = null,
+    bool FsdpSeparateEmbeddings = false,
+    LlmMem.DataTypes.DataType? BaseType = null)
 {
     /// <summary>DeepSpeed's reduce_bucket_size default (deepspeed/runtime/zero/config.py: 5e8 elements).</summary>
     public const long DefaultZeroBucketElements = 500_000_000;
@@ -97,6 +104,8 @@ public sealed record TrainingRequest(
     public bool UpcastsForKbit => Method == TrainingMethod.Qlora && (KbitPreparation ?? true);
 
     /// <summary>The dtypes adapters can be kept in (<see cref="AdapterType"/>).</summary>
+    public static IReadOnlyList<LlmMem.DataTypes.DataType> BaseTypes => AdapterTypes;
+
     public static IReadOnlyList<LlmMem.DataTypes.DataType> AdapterTypes { get; } =
         [LlmMem.DataTypes.DataType.Fp32, LlmMem.DataTypes.DataType.Bf16, LlmMem.DataTypes.DataType.Fp16];
 }

@@ -86,8 +86,9 @@ public class ActivationFormulasTests
     [Fact]
     public void LoraOnQAndV_KeepsOnlyTheAdaptedLinearInputs()
     {
-        // Frozen o_proj, gate/up and down save no input: 221,312 − 8,192 (o_proj) − 8,192 (MLP input) − 28,672 (product).
-        Assert.Equal(176_256L, LlamaLayer(AttentionImplementation.Sdpa, ["q_proj", "v_proj"]).PerToken(4096));
+        // Frozen o_proj, gate/up and down save no input: 221,312 − 8,192 (o_proj) − 8,192 (MLP input) − 28,672 (product);
+        // the frozen norms keep their fp32 inputs but not the normalised values (− 2 × 2 × 4,096).
+        Assert.Equal(159_872L, LlamaLayer(AttentionImplementation.Sdpa, ["q_proj", "v_proj"]).PerToken(4096));
     }
 
     [Fact]
