@@ -9,10 +9,11 @@ public static class DeviceLayout
     private static readonly string[] GpuNames = [.. Enumerable.Range(0, 16).Select(i => $"gpu{i}")];
 
     /// <summary><paramref name="count"/> GPUs named gpu0, gpu1 … that each hold <paramref name="terms"/>.</summary>
-    public static ImmutableArray<DeviceEstimate> IdenticalGpus(int count, ImmutableArray<Term> terms, DeviceCapacity? capacity)
+    /// <param name="first">The first GPU's number (a later pipeline stage's GPUs follow the earlier stages').</param>
+    public static ImmutableArray<DeviceEstimate> IdenticalGpus(int count, ImmutableArray<Term> terms, DeviceCapacity? capacity, int first = 0)
     {
         var devices = ImmutableArray.CreateBuilder<DeviceEstimate>(count);
-        for (var i = 0; i < count; i++)
+        for (var i = first; i < first + count; i++)
         {
             devices.Add(new DeviceEstimate(i < GpuNames.Length ? GpuNames[i] : $"gpu{i}", terms, capacity));
         }

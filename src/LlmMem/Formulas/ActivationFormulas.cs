@@ -236,17 +236,18 @@ public static class ActivationFormulas
     }
 
     /// <summary>
-    /// The interleaved 1F1B schedule (Narayanan et al. 2021 §2.2; Korthikanti et al. 2022 §4.2.3) holds more on the first
-    /// stage: its activations × (1 + (p − 1)/(p·v)) for v model chunks per GPU (Megatron
-    /// megatron/training/theoretical_memory_usage.py, interleaved_schedule_memory_penalty).
-    /// Example: p 4, v 2: × 11/8.
+    /// The interleaved 1F1B schedule (Narayanan et al. 2021 §2.2; Megatron schedules.py
+    /// forward_backward_pipelining_with_interleaving): each stage holds v model chunks of L/(p·v) layers, and stage s runs
+    /// 2(p − s − 1) + (v − 1)·p warm-up chunk forwards before its first backward, so it keeps that many + 1 chunks'
+    /// activations (at most m·v) — v·p + p − 1 chunks on the first stage, Korthikanti et al. 2022 §4.2.3's
+    /// 1 + (p − 1)/(p·v) times a stage's p micro-batches. <paramref name="activations"/> is one micro-batch through the stage.
     /// </summary>
-    public static Term Interleaved(Term activations, int pipeline, int virtualStages)
+    public static Term Interleaved(Term activations, int pipeline, int virtualStages, int stage, long microBatches)
     {
-        long den = (long)pipeline * virtualStages, num = den + pipeline - 1;
-        return new Term(activations.Id, $"{activations.Label}, interleaved × {num}/{den}", (activations.Bytes * num).DivideCeiling(den),
-            activations.Source + "; interleaved schedule penalty 1 + (p − 1)/(p·v) (Korthikanti §4.2.3)",
-            () => $"({activations.Formula}) × (1 + ({pipeline} − 1) / ({pipeline} × {virtualStages}))");
+        long chunks = Math.Min(checked(microBatches * virtualStages), 2L * (pipeline - stage - 1) + (long)(virtualStages - 1) * pipeline + 1);
+        return new Term(activations.Id, $"{activations.Label}, interleaved: {chunks} chunks of 1/{virtualStages}", (activations.Bytes * chunks).DivideCeiling(virtualStages),
+            activations.Source + "; interleaved 1F1B: 2(p − s − 1) + (v − 1)·p + 1 chunks in flight on stage s (Megatron schedules.py; Korthikanti §4.2.3)",
+            () => $"({activations.Formula}) × min({microBatches} × {virtualStages}, 2 × ({pipeline} − {stage} − 1) + ({virtualStages} − 1) × {pipeline} + 1) chunks / {virtualStages}");
     }
 
     /// <summary>

@@ -10,8 +10,9 @@ namespace LlmMem.Training;
 /// <summary>The activation and loss terms of one training step on one GPU, and what activation offloading moves to the host.</summary>
 internal static class TrainingActivations
 {
+    /// <param name="stage">The pipeline stage (0 … pp − 1) whose GPUs these terms are for.</param>
     public static (ImmutableArray<Term> Gpu, ImmutableArray<Term> Host) Terms(TrainingRequest request, ModelShape shape, TrainingMethod method, TrainingPrecision precision,
-        Parallelism parallel, long batch, long tokens)
+        Parallelism parallel, long batch, long tokens, int stage = 0)
     {
         var bytes = precision.Weights.BytesPerBlock;
         var attention = request.Attention ?? AttentionImplementation.Sdpa;
@@ -20,8 +21,12 @@ internal static class TrainingActivations
         ImmutableArray<string>? targets = method == TrainingMethod.Full ? null : request.Targets ?? LoraAdapters.DefaultTargets;
         int tp = parallel.TensorParallel, pp = parallel.PipelineParallel;
         var sp = request.SequenceParallel && tp > 1;
-        var stageLayers = shape.Layers.Take((shape.LayerCount + pp - 1) / pp).ToList();
-        long inFlight = pp > 1 ? Math.Min(request.MicroBatches ?? pp, pp) : 1;
+        var stageLayers = StageLayers(shape, pp, stage);
+        var microBatches = request.MicroBatches ?? pp;
+        var virtualStages = pp > 1 && request.VirtualStages is > 1 and var v ? v : 1;
+        // 1F1B (Narayanan et al. 2021 §2.2; Megatron schedules.py forward_backward_pipelining_without_interleaving): stage s
+        // runs pp − s − 1 warm-up forwards before its first backward, so it holds min(m, pp − s) micro-batches' activations.
+        long inFlight = virtualStages > 1 ? 1 : Math.Min(microBatches, pp - stage);
         var name = ActivationOptions.Name(attention);
         var compiled = request.Compiled;
         // PEFT's adapters read their own copy of the input unless it is already in their dtype and there is no lora_dropout.
@@ -30,7 +35,7 @@ internal static class TrainingActivations
         var widest = ActivationFormulas.Widest(shape, tokens, bytes, attention, dropout, targets, tp, sp, compiled, adapterInput).Layer;
         Term OneLayer(string label) => ActivationFormulas.Layers(shape, [widest], batch, tokens, bytes, attention, dropout, targets, tp, sp, keepScores: true, inFlight: 1, label, compiled, adapterInput);
 
-        Term Interleave(Term t) => pp > 1 && request.VirtualStages is > 1 and var v ? ActivationFormulas.Interleaved(t, pp, v) : t;
+        Term Interleave(Term t) => virtualStages > 1 ? ActivationFormulas.Interleaved(t, pp, virtualStages, stage, microBatches) : t;
         var gpu = ImmutableArray.CreateBuilder<Term>();
         var host = ImmutableArray.CreateBuilder<Term>();
         if (checkpointing == Checkpointing.Full)
@@ -61,7 +66,7 @@ internal static class TrainingActivations
             }
         }
 
-        if (request.LanguageModelHead)
+        if (request.LanguageModelHead && stage == pp - 1)
         {
             // prepare_model_for_kbit_training leaves the LM head fp32; mixed precision runs it under autocast.
             var autocastHeadCopy = request.UpcastsForKbit && precision.MasterWeights is not null;
@@ -70,5 +75,16 @@ internal static class TrainingActivations
         }
 
         return (gpu.ToImmutable(), host.ToImmutable());
+    }
+
+    /// <summary>
+    /// Stage <paramref name="stage"/>'s decoder layers: the layers split evenly over the pp stages in order (Megatron's
+    /// default), the first L mod pp stages taking one more.
+    /// </summary>
+    internal static List<LayerShape> StageLayers(ModelShape shape, int pp, int stage)
+    {
+        int layers = shape.LayerCount, each = layers / pp, extra = layers % pp;
+        var start = stage * each + Math.Min(stage, extra);
+        return shape.Layers.Skip(start).Take(each + (stage < extra ? 1 : 0)).ToList();
     }
 }

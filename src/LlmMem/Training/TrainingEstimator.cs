@@ -288,30 +288,58 @@ public static class TrainingEstimator
 
         string? peak = null;
         (string Phase, ByteSize Bytes)? otherPhase = null;
+        ImmutableArray<DeviceEstimate> devices;
+        var perNode = parallel.Gpus / parallel.Nodes;
         if (request.Model.Shape is { } shaped)
         {
-            // DPO concatenates each chosen and rejected sequence into one forward pass (TRL trainer/dpo_trainer.py concatenated_forward).
-            var (activations, offloaded) = TrainingActivations.Terms(request, shaped, method, precision, parallel, request.Preference ? checked(2 * batch) : batch, sequence);
-            if (bucket is not null && request.Zero < 3)
+            // Pipeline stages differ (their layers, micro-batches in flight, the loss on the last): one set of terms each.
+            // Megatron orders ranks tensor-, then data-, then pipeline-parallel, so stage s is the s-th block of GPUs.
+            var stages = parallel.PipelineParallel;
+            var perStage = parallel.Gpus / stages;
+            var gpus = ImmutableArray.CreateBuilder<DeviceEstimate>(parallel.Gpus);
+            var stageHost = new ImmutableArray<Term>[stages];
+            ByteSize largest = ByteSize.Zero;
+            for (var stage = 0; stage < stages; stage++)
             {
-                activations = activations.Add(bucket);
+                // DPO concatenates each chosen and rejected sequence into one forward pass (TRL trainer/dpo_trainer.py concatenated_forward).
+                var (activations, offloaded) = TrainingActivations.Terms(request, shaped, method, precision, parallel, request.Preference ? checked(2 * batch) : batch, sequence, stage);
+                if (bucket is not null && request.Zero < 3)
+                {
+                    activations = activations.Add(bucket);
+                }
+
+                if (request.Fsdp && !request.FsdpSeparateEmbeddings && request.Zero == 3 && ranks > 1 && request.Model.Breakdown is { } breakdown)
+                {
+                    activations = activations.Add(GatheredRoot(shaped, breakdown, request.UpcastsForKbit ? DataType.Fp32 : precision.Weights));
+                }
+
+                var (stageTerms, stagePeak, stageOther) = Peak(gpuTerms, activations, request);
+                var total = stageTerms.Aggregate(ByteSize.Zero, (sum, t) => sum + t.Bytes);
+                if (peak is null || total > largest)
+                {
+                    (peak, otherPhase, largest) = (stagePeak, stageOther, total);
+                }
+
+                gpus.AddRange(DeviceLayout.IdenticalGpus(perStage, stageTerms, request.Capacity, first: stage * perStage));
+                stageHost[stage] = offloaded;
             }
 
-            if (request.Fsdp && !request.FsdpSeparateEmbeddings && request.Zero == 3 && ranks > 1 && request.Model.Breakdown is { } breakdown)
-            {
-                activations = activations.Add(GatheredRoot(shaped, breakdown, request.UpcastsForKbit ? DataType.Fp32 : precision.Weights));
-            }
-
-            (gpuTerms, peak, otherPhase) = Peak(gpuTerms, activations, request);
-            hostTerms = hostTerms.AddRange(offloaded);
+            devices = gpus.MoveToImmutable();
+            // One host per node holds the offloaded states and activations of its GPUs.
+            devices = devices.AddRange(Enumerable.Range(0, parallel.Nodes)
+                .Select(n => new DeviceEstimate(parallel.Nodes == 1 ? "cpu" : $"cpu{n}", [.. hostTerms.Select(t => t.Times(perNode)),
+                    .. Enumerable.Range(n * perNode, perNode).GroupBy(gpu => gpu / perStage).SelectMany(g => stageHost[g.Key].Select(t => t.Times(g.Count())))]))
+                .Where(d => d.Terms.Length > 0));
         }
-        var devices = DeviceLayout.IdenticalGpus(parallel.Gpus, gpuTerms, request.Capacity);
-        if (hostTerms.Length > 0)
+        else
         {
-            // One host per node holds the offloaded states of its GPUs.
-            var perNode = parallel.Gpus / parallel.Nodes;
-            devices = devices.AddRange(Enumerable.Range(0, parallel.Nodes).Select(n =>
-                new DeviceEstimate(parallel.Nodes == 1 ? "cpu" : $"cpu{n}", [.. hostTerms.Select(t => t.Times(perNode))])));
+            devices = DeviceLayout.IdenticalGpus(parallel.Gpus, gpuTerms, request.Capacity);
+            if (hostTerms.Length > 0)
+            {
+                // One host per node holds the offloaded states of its GPUs.
+                devices = devices.AddRange(Enumerable.Range(0, parallel.Nodes).Select(n =>
+                    new DeviceEstimate(parallel.Nodes == 1 ? "cpu" : $"cpu{n}", [.. hostTerms.Select(t => t.Times(perNode))])));
+            }
         }
 
         var warnings = new List<EstimateWarning>(request.Model.Notes);
@@ -349,8 +377,8 @@ public static class TrainingEstimator
                 "checkpointing"));
             if (parallel.PipelineParallel > 1)
             {
-                warnings.Add(new("pipeline_upper_bound",
-                    "Pipeline parallel: every GPU is shown with the first stage's activations (micro-batches in flight) and the last stage's loss: an upper bound per GPU.",
+                warnings.Add(new("pipeline_stages",
+                    $"Pipeline parallel, 1F1B: each of the {parallel.PipelineParallel} stages is shown with its own layers and the micro-batches it holds in flight (stage s: min(micro-batches, {parallel.PipelineParallel} − s){(request.VirtualStages is > 1 ? ", interleaved by model chunk" : "")}); only the last computes the loss. The peak phase above is the fullest stage's.",
                     "pp"));
             }
         }

@@ -187,10 +187,30 @@ public class ActivationFormulasTests
     [Fact]
     public void InterleavedSchedule_HoldsOnePlusPMinusOneOverPvMore()
     {
-        // Korthikanti §4.2.3 / Megatron's interleaved_schedule_memory_penalty: p 4, v 2 → 1 + 3/8 = 11/8.
+        // Korthikanti §4.2.3 / Megatron's interleaved_schedule_memory_penalty: p 4, v 2 → 1 + 3/8 = 11/8 on the first stage,
+        // once there are micro-batches enough for the steady state (Megatron's warm-up: 2(p − 1) + (v − 1)p = 10 chunks, + 1).
         Assert.True(Parallelism.TryCreate(2, 4, 8, null, out var parallel, out _));
-        var plain = Train(Llama(1, 4096) with { Parallelism = parallel, SequenceParallel = true });
-        var interleaved = Train(Llama(1, 4096) with { Parallelism = parallel, SequenceParallel = true, VirtualStages = 2 });
+        var plain = Train(Llama(1, 4096) with { Parallelism = parallel, SequenceParallel = true, MicroBatches = 8 });
+        var interleaved = Train(Llama(1, 4096) with { Parallelism = parallel, SequenceParallel = true, VirtualStages = 2, MicroBatches = 8 });
         Assert.Equal(Bytes(plain, TermId.Activations) * 11 / 8, Bytes(interleaved, TermId.Activations));
+
+        // With only p micro-batches every chunk's forward is a warm-up one (8 of the 10): no more than the plain schedule.
+        var few = Train(Llama(1, 4096) with { Parallelism = parallel, SequenceParallel = true, VirtualStages = 2, MicroBatches = 4 });
+        Assert.Equal(Bytes(plain, TermId.Activations), Bytes(few, TermId.Activations));
+    }
+
+    [Fact]
+    public void Pipeline_1F1B_StageSHoldsPMinusSMicroBatches_AndOnlyTheLastTheLoss()
+    {
+        // 1F1B (Narayanan et al. 2021): stage s keeps min(m, p − s) micro-batches; Llama-3.1-8B's 32 layers, 8 per stage.
+        Assert.True(Parallelism.TryCreate(1, 4, 4, null, out var parallel, out _));
+        var estimate = Train(Llama(1, 2048) with { Parallelism = parallel, MicroBatches = 8 });
+        var perStage = estimate.Devices.Where(d => d.Name.StartsWith("gpu", StringComparison.Ordinal)).Select(d => d.Find(TermId.Activations)!.Bytes.Bytes).ToArray();
+
+        Assert.Equal(4, perStage.Length);
+        Assert.Equal([4 * perStage[3], 3 * perStage[3], 2 * perStage[3], perStage[3]], perStage);
+        Assert.All(estimate.Devices.Take(3), d => Assert.Null(d.Find(TermId.Logits)));
+        Assert.NotNull(estimate.Devices[3].Find(TermId.Logits));
+        Assert.Contains("8 layers", estimate.Devices[0].Find(TermId.Activations)!.Label);
     }
 }
