@@ -135,6 +135,49 @@ public static class TrainingEstimator
             () => FormulaText.Storage(root, 1, root, "params of embeddings, final norm and LM head", type));
     }
 
+    /// <summary>
+    /// A pipeline stage's share of the model states, which were computed as an even 1/pp: the stage's decoder layers
+    /// (weighted by their parameters: dense and MoE layers differ), the embeddings on the first stage, the final norm and
+    /// the LM head on the last — a tied head included, as Megatron keeps a copy of the word embeddings on the last stage
+    /// for the output layer (megatron/core/models/common/language_module: shared_embedding_or_output_weight). Adapters,
+    /// their gradients and optimizer states live in the layers only.
+    /// </summary>
+    private static ImmutableArray<Term> StageStates(ImmutableArray<Term> states, ModelShape shape, ParameterBreakdown counts, TrainingMethod method, int stage, int stages)
+    {
+        long LayerWeight(LayerShape l) => ParameterFormulas.Attention(shape.HiddenSize, l.Attention)
+            + (l.Mlp.IntermediateSize > 0 ? ParameterFormulas.Mlp(shape.HiddenSize, l.Mlp.IntermediateSize, l.Mlp.Gated, l.Mlp.Bias) : 0)
+            + (l.Mlp.Moe is { } m ? m.Experts * ParameterFormulas.Mlp(shape.HiddenSize, m.ExpertIntermediateSize, l.Mlp.Gated, m.ExpertBias) + m.Experts * shape.HiddenSize : 0);
+        var layers = TrainingActivations.StageLayers(shape, stages, stage);
+        var all = shape.Layers.Sum(LayerWeight);
+        var finalNorm = (long)shape.FinalNorms * shape.HiddenSize;
+        var embeddings = counts["embeddings"];
+        var head = shape.TiedEmbeddings ? embeddings : counts["lm_head"];
+        var total = counts.Total.Value;
+        var body = total - embeddings - counts["lm_head"] - finalNorm;
+        var mine = (Int128)body * layers.Sum(LayerWeight) / Math.Max(all, 1)
+            + (stage == 0 ? embeddings : 0) + (stage == stages - 1 ? head + finalNorm : 0);
+        // Terms of the layers only: a stage's layer count over the even share L/pp.
+        (Int128 Num, Int128 Den) layerShare = ((Int128)layers.Count * stages, shape.LayerCount);
+        (Int128 Num, Int128 Den) paramShare = (mine * stages, total), whole = (1, 1);
+        var adapters = method != TrainingMethod.Full;
+        return [.. states.Select(t =>
+        {
+            (Int128 Num, Int128 Den) share = t.Id == TermId.Weights || t.Id == TermId.ReferenceModel || (!adapters && (t.Id == TermId.Gradients || t.Id == TermId.MasterWeights || t.Id == TermId.OptimizerStates || t.Label.StartsWith("DDP", StringComparison.Ordinal)))
+                ? paramShare
+                : adapters && (t.Id == TermId.AdapterWeights || t.Id == TermId.Gradients || t.Id == TermId.OptimizerStates) ? layerShare
+                : whole;
+            if (share.Num == share.Den)
+            {
+                return t;
+            }
+
+            var bytes = ByteSize.FromBytes((long)((t.Bytes.Bytes * share.Num + share.Den - 1) / share.Den));
+            var what = share == layerShare ? $"{layers.Count} of {shape.LayerCount} layers" : $"stage {stage}'s {FormulaText.Count((long)mine)} of {FormulaText.Count(total)} params";
+            return new Term(t.Id, $"{t.Label}, stage {stage}", bytes, t.Source + "; pipeline stage's share (Megatron: embeddings on the first stage, LM head on the last)",
+                () => $"({t.Formula}) × {stages} × {what}");
+        })];
+    }
+
     /// <summary>QLoRA's base: NF4 with double-quantised constants (QLoRA paper §3; bitsandbytes bnb-nf4-dq).</summary>
     private static WeightQuantization QloraBase => WeightQuantization.Schemes.Single(s => s.Name == "bnb-nf4-dq");
 
@@ -313,7 +356,8 @@ public static class TrainingEstimator
                     activations = activations.Add(GatheredRoot(shaped, breakdown, request.UpcastsForKbit ? DataType.Fp32 : precision.Weights));
                 }
 
-                var (stageTerms, stagePeak, stageOther) = Peak(gpuTerms, activations, request);
+                var states = stages > 1 && request.Model.Breakdown is { } counts ? StageStates(gpuTerms, shaped, counts, method, stage, stages) : gpuTerms;
+                var (stageTerms, stagePeak, stageOther) = Peak(states, activations, request);
                 var total = stageTerms.Aggregate(ByteSize.Zero, (sum, t) => sum + t.Bytes);
                 if (peak is null || total > largest)
                 {
@@ -402,7 +446,7 @@ public static class TrainingEstimator
                 "optimizer"));
         }
 
-        if (shards > 1)
+        if (shards > 1 && (parallel.TensorParallel > 1 || request.Model.Breakdown is null))
         {
             warnings.Add(new("even_split",
                 $"Model states are split evenly over {shards} GPUs (--tp {parallel.TensorParallel} × --pp {parallel.PipelineParallel}); replicated embeddings and uneven layer counts need the architecture.",

@@ -200,6 +200,20 @@ public class ActivationFormulasTests
     }
 
     [Fact]
+    public void Pipeline_StatesFollowTheStagesParameters_EmbeddingsFirst_HeadLast()
+    {
+        // Llama-3.1-8B over 4 stages: 32 layers hold 8,030,261,248 − 2 × 525,336,576 (embeddings, untied head) − 4,096
+        // (final norm) = 6,979,584,000 params, 1,744,896,000 a stage; the first adds the embeddings, the last the head and
+        // the norm. bf16 weights: 2 B each.
+        Assert.True(Parallelism.TryCreate(1, 4, 4, null, out var parallel, out _));
+        var estimate = Train(Llama(1, 1024) with { Parallelism = parallel });
+        long[] expected = [2 * 2_270_232_576L, 2 * 1_744_896_000L, 2 * 1_744_896_000L, 2 * 2_270_236_672L];
+
+        Assert.Equal(expected, estimate.Devices.Take(4).Select(d => d.Find(TermId.Weights)!.Bytes.Bytes));
+        Assert.DoesNotContain(estimate.Warnings, w => w.Code == "even_split");
+    }
+
+    [Fact]
     public void Pipeline_1F1B_StageSHoldsPMinusSMicroBatches_AndOnlyTheLastTheLoss()
     {
         // 1F1B (Narayanan et al. 2021): stage s keeps min(m, p − s) micro-batches; Llama-3.1-8B's 32 layers, 8 per stage.
