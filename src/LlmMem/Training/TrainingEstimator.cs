@@ -448,8 +448,9 @@ public static class TrainingEstimator
 
         if (shards > 1 && (parallel.TensorParallel > 1 || request.Model.Breakdown is null))
         {
-            warnings.Add(new("even_split",
-                $"Model states are split evenly over {shards} GPUs (--tp {parallel.TensorParallel} × --pp {parallel.PipelineParallel}); replicated embeddings and uneven layer counts need the architecture.",
+            warnings.Add(new("even_split", request.Model.Breakdown is null
+                ? $"Model states are split evenly over {shards} GPUs (--tp {parallel.TensorParallel} × --pp {parallel.PipelineParallel}); replicated embeddings and uneven layer counts need the architecture."
+                : $"Tensor parallel splits {(parallel.PipelineParallel > 1 ? "each stage's" : "the")} model states evenly over --tp {parallel.TensorParallel} GPUs; the norms Megatron replicates on every GPU are counted once.",
                 "tp"));
         }
 
