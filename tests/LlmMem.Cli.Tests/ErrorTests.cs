@@ -10,6 +10,8 @@ public class ErrorTests
     [InlineData(2, "Unknown precision 'mixed-bf61'", "train", "8B", "--precision", "mixed-bf61")]
     [InlineData(2, "Unknown engine 'lamacpp'. Valid: transformers, vllm, llamacpp. Did you mean 'llamacpp'?", "infer", "8B", "--engine", "lamacpp")]
     [InlineData(2, "Unknown GPU 'rtx-4900'", "infer", "8B", "--gpu", "rtx-4900")]
+    [InlineData(2, "known ones. Did you mean 'apple-m2-ultra-192gb'? Or give its memory", "infer", "8B", "--gpu", "m2-ultra-192gb")]
+    [InlineData(2, "known ones. Or give its memory with --gpu-memory", "infer", "8B", "--gpu", "quantum-gpu-9000")]
     [InlineData(2, "Unknown quantisation 'Q4_K_X'", "infer", "8B", "--quant", "Q4_K_X")]
     [InlineData(2, "Unknown format 'yaml'. Valid: table, json, markdown.", "infer", "8B", "--format", "yaml")]
     [InlineData(2, "Unknown units 'metric'. Valid: iec, si, both.", "infer", "8B", "--units", "metric")]

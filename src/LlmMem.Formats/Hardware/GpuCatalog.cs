@@ -33,8 +33,8 @@ public static class GpuCatalog
 
         var names = All.SelectMany(g => g.Aliases.Prepend(g.Slug)).ToArray();
         var nearest = NameSuggestion.Nearest(text ?? "", names);
-        error = $"Unknown GPU '{text}'. See 'llmem gpus' for the {All.Count} known ones"
-            + (nearest is null ? "" : $". Did you mean '{nearest}'?")
+        error = $"Unknown GPU '{text}'. See 'llmem gpus' for the {All.Count} known ones."
+            + (nearest is null ? "" : $" Did you mean '{nearest}'?")
             + " Or give its memory with --gpu-memory, e.g. --gpu-memory 24GiB.";
         return false;
     }

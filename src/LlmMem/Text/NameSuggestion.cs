@@ -20,7 +20,15 @@ public static class NameSuggestion
 
         // A third of the word may be wrong, at least two letters: 'bf61' → 'bf16', 'adamw8' → 'adamw-8bit' is too far.
         var allowed = Math.Max(2, needle.Length / 3);
-        return bestDistance <= allowed ? best : null;
+        if (bestDistance <= allowed)
+        {
+            return best;
+        }
+
+        // A name typed without its prefix or suffix ('m2-ultra-192gb' for 'apple-m2-ultra-192gb'): the shortest name holding it.
+        return needle.Length >= 4
+            ? candidates.Where(c => c.Contains(needle, StringComparison.OrdinalIgnoreCase)).OrderBy(c => c.Length).FirstOrDefault()
+            : null;
     }
 
     /// <summary>"Unknown dtype 'bf61'. Valid: fp32, fp16, bf16. Did you mean 'bf16'?"</summary>

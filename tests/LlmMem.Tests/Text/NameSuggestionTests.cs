@@ -13,6 +13,11 @@ public class NameSuggestionTests
         Assert.Equal(expected, NameSuggestion.Nearest(typed, ["fp32", "fp16", "bf16", "adamw-8bit", "adamw", "llamacpp", "vllm"]));
 
     [Fact]
+    public void Nearest_ANameWithoutItsPrefix_SuggestsTheShortestNameHoldingIt() =>
+        // Six letters off ('apple-' missing) is past the typo bound, but the name is all there.
+        Assert.Equal("apple-m2-ultra-192gb", NameSuggestion.Nearest("m2-ultra-192gb", ["apple-m3-max-128gb", "apple-m2-ultra-192gb", "rtx-4090"]));
+
+    [Fact]
     public void Nearest_FarFromEverything_SuggestsNothing() =>
         Assert.Null(NameSuggestion.Nearest("quantum", ["fp32", "fp16", "bf16"]));
 
