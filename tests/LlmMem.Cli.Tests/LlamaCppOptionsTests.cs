@@ -42,6 +42,29 @@ public class LlamaCppOptionsTests
         Assert.False(Warns(read));
     }
 
+    [Theory]
+    [InlineData("llamacpp")]
+    [InlineData("transformers")]
+    public void AppleUnifiedMemory_CountsNoCudaContext_AndSaysTheHostSharesTheRam(string engine)
+    {
+        JsonElement Run(string gpu)
+        {
+            var (exit, output, error) = CliRunner.Run("infer", "llama-3.1-8b", "--engine", engine, "-c", "4096", "--gpu", gpu, "--format", "json");
+            Assert.True(exit == 0, error);
+            return JsonDocument.Parse(output).RootElement.Clone();
+        }
+
+        static bool HasContext(JsonElement e) => e.GetProperty("devices").EnumerateArray().Any(d => d.GetProperty("terms").EnumerateArray().Any(t => t.GetProperty("id").GetString() == "cuda_context"));
+        static bool Warns(JsonElement e) => e.GetProperty("warnings").EnumerateArray().Any(w => w.GetProperty("code").GetString() == "unified_memory");
+
+        var apple = Run("m3-max");
+        var nvidia = Run("rtx-4090");
+        Assert.False(HasContext(apple));
+        Assert.True(Warns(apple));
+        Assert.True(HasContext(nvidia));
+        Assert.False(Warns(nvidia));
+    }
+
     [Fact]
     public void QuantisedCacheTypes_UseTheirBlockSizes() =>
         // 64 layers × 8,192 cells × 2 × 1,024 values as q8_0 (34 B per 32): 1,088 MiB, as llama.cpp printed for QwQ-32B (gt032).

@@ -174,6 +174,7 @@ internal sealed class CommonOptions
     private static DeviceCapacity CapacityOf(Gpu g) => new(g.Name, g.Usable, g.UsableSource)
     {
         BandwidthGBs = g.BandwidthGBs, RuntimeTotal = g.RuntimeTotal, RuntimeTotalSource = g.RuntimeTotalSource,
+        UnifiedMemory = g.Vendor == "apple",
     };
 
     public DeviceCapacity? ReadCapacity(ParseResult result)
@@ -213,7 +214,7 @@ internal sealed class CommonOptions
             (null, null) => null,
             ({ } g, null) => CapacityOf(g),
             (null, { } m) => new DeviceCapacity($"a {m.Format(UnitSystem.Iec)} GPU", m, "--gpu-memory"),
-            ({ } g, { } m) => new DeviceCapacity($"{g.Name} capped at {m.Format(UnitSystem.Iec)}", m, "--gpu-memory") { BandwidthGBs = g.BandwidthGBs },
+            ({ } g, { } m) => new DeviceCapacity($"{g.Name} capped at {m.Format(UnitSystem.Iec)}", m, "--gpu-memory") { BandwidthGBs = g.BandwidthGBs, UnifiedMemory = g.Vendor == "apple" },
         };
     }
 

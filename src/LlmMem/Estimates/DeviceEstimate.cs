@@ -38,4 +38,13 @@ public sealed record DeviceCapacity(string Name, ByteSize Memory, string Source)
     public ByteSize? RuntimeTotal { get; init; }
 
     public string? RuntimeTotalSource { get; init; }
+
+    /// <summary>
+    /// Memory shared by CPU and GPU (Apple silicon): no CUDA context, and what an engine keeps "on the host" comes out of the
+    /// same RAM as what it keeps on the GPU.
+    /// </summary>
+    public bool UnifiedMemory { get; init; }
+
+    /// <summary>Whether a CUDA context belongs on this device: not on unified memory (Metal or MPS, not CUDA).</summary>
+    public static bool HasCudaContext(DeviceCapacity? capacity) => capacity is not { UnifiedMemory: true };
 }

@@ -106,7 +106,7 @@ public static class InferenceEstimator
             }
 
             // The article's question is "how big are the weights"; a CUDA context belongs to a concrete engine or card.
-            if (request.Engine is not null || request.Capacity is not null)
+            if ((request.Engine is not null || request.Capacity is not null) && DeviceCapacity.HasCudaContext(request.Capacity))
             {
                 terms.Add(CudaContextFormulas.CudaContext(engine.CudaContext, engine.Name, engine.CudaContextSource));
             }
@@ -132,6 +132,11 @@ public static class InferenceEstimator
             warnings.Add(new("even_split",
                 $"Weights are split evenly over {parallel.ModelShards} GPUs (--tp {parallel.TensorParallel} × --pp {parallel.PipelineParallel}); replicated embeddings and uneven layer counts need the architecture.",
                 "tp"));
+        }
+
+        if (UnifiedMemoryWarning(request, mappedMetal: engine == InferenceEngine.LlamaCpp && !llama.NoMmap) is { } unified)
+        {
+            warnings.Add(unified);
         }
 
         warnings.AddRange(DeviceLayout.CapacityWarnings(devices));
@@ -277,7 +282,7 @@ public static class InferenceEstimator
             var weights = placement.Gpus == 1 ? gpuWeights : placement.WeightsOnGpu(g, tensors, what);
             var kv = placement.Gpus == 1 ? gpuKv : LlamaCppKv(shape, context, llama, [], i => !llama.NoKvOffload && Here(i));
             var compute = Compute(Here, placement.GpuOf(shape.LayerCount) == g);
-            Term[] terms = [weights, kv, .. compute is null ? [] : new[] { compute }, context0];
+            Term[] terms = [weights, kv, .. compute is null ? [] : new[] { compute }, .. DeviceCapacity.HasCudaContext(CapacityOf(request, g)) ? new[] { context0 } : []];
             devices.Add(new DeviceEstimate($"gpu{g}", [.. terms], CapacityOf(request, g)));
         }
 
@@ -285,6 +290,19 @@ public static class InferenceEstimator
         devices.Add(new DeviceEstimate("cpu", [.. new[] { hostWeights, hostKv, hostCompute }.OfType<Term>().Where(t => t.Bytes > ByteSize.Zero), output]));
         return devices.ToImmutable();
     }
+
+    /// <summary>
+    /// On Apple silicon (unified memory): Metal (llama.cpp) or MPS (PyTorch), no CUDA; what the engine keeps on the host
+    /// shares the RAM; llama.cpp's Metal backend wraps the mapped file as its model buffer (ggml-metal buffer_from_host_ptr:
+    /// "Metal_Mapped model buffer size"). Null on other GPUs.
+    /// </summary>
+    internal static EstimateWarning? UnifiedMemoryWarning(InferenceRequest request, bool mappedMetal) =>
+        request.Capacity is { UnifiedMemory: true } || request.Capacities?.Any(c => c.UnifiedMemory) == true
+            ? new("unified_memory",
+                "Unified memory: the capacity is the share of RAM macOS lets the GPU wire (about 75% by default; sysctl iogpu.wired_limit_mb raises it), and the host's terms come out of the same RAM, so the machine needs the total of every device. No CUDA context is counted (Metal/MPS)."
+                + (mappedMetal ? " With mmap, llama.cpp's Metal backend uses the mapped GGUF file itself as the GPU's model buffer (Metal_Mapped): the weights are not copied." : ""),
+                "gpu")
+            : null;
 
     /// <summary>GPU <paramref name="index"/>'s capacity: its own card when several kinds were named, else the one named.</summary>
     private static DeviceCapacity? CapacityOf(InferenceRequest request, int index) =>

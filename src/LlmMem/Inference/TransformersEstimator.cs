@@ -49,7 +49,8 @@ internal static class TransformersEstimator
             : new Term(TermId.Activations, layer.Attention ? "Prefill activations (eager attention scores)" : "Prefill activations (MLP)", layer.Bytes,
                 "transformers modeling_llama.py: LlamaMLP and eager_attention_forward, one layer at a time under no_grad", Formula);
 
-        var terms = ImmutableArray.CreateBuilder<Term>(growth is null ? 4 : 5);
+        var context = DeviceCapacity.HasCudaContext(request.Capacity);
+        var terms = ImmutableArray.CreateBuilder<Term>(3 + (growth is null ? 0 : 1) + (context ? 1 : 0));
         terms.Add(weights);
         terms.Add(kv);
         if (growth is not null)
@@ -58,7 +59,11 @@ internal static class TransformersEstimator
         }
 
         terms.Add(prefill);
-        terms.Add(CudaContext);
+        if (context)
+        {
+            terms.Add(CudaContext);
+        }
+
         if (parallel.ModelShards > 1)
         {
             // device_map="auto" places whole layers on each GPU in turn; KV and activations follow their layers.
@@ -72,9 +77,16 @@ internal static class TransformersEstimator
 
         var devices = DeviceLayout.IdenticalGpus(parallel.Gpus, terms.MoveToImmutable(), request.Capacity);
         warnings.Add(new("allocated_not_reserved",
-            "This is what PyTorch allocates at the peak (max_memory_allocated) plus the CUDA context; its caching allocator reserves somewhat more (nvidia-smi shows reserved + context).",
+            context
+                ? "This is what PyTorch allocates at the peak (max_memory_allocated) plus the CUDA context; its caching allocator reserves somewhat more (nvidia-smi shows reserved + context)."
+                : "This is what PyTorch allocates at the peak (its MPS allocator's current_allocated_memory); the allocator reserves somewhat more (driver_allocated_memory).",
             "engine"));
         warnings.AddRange(InferenceEstimator.QuantizationWarnings(request.Quantization, architectureKnown: true));
+        if (InferenceEstimator.UnifiedMemoryWarning(request, mappedMetal: false) is { } unified)
+        {
+            warnings.Add(unified);
+        }
+
         warnings.AddRange(DeviceLayout.CapacityWarnings(devices));
 
         var version = s.Version ?? TransformersSettings.LatestVersion;

@@ -297,7 +297,7 @@ public static class TrainingEstimator
         {
             terms.AddRange(AdapterTerms(request, method, precision, optimizer, shards));
         }
-        if (request.Capacity is not null)
+        if (request.Capacity is not null && DeviceCapacity.HasCudaContext(request.Capacity))
         {
             terms.Add(CudaContextFormulas.CudaContext(CudaContextFormulas.PyTorch, "PyTorch", InferenceEngine.Transformers.CudaContextSource));
         }
