@@ -163,6 +163,12 @@ public static class InferenceEstimator
                 settings.Add("swa_full", "on");
             }
 
+            if ((llama.Sequences ?? 1) > 1 || llama.KvUnified is not null)
+            {
+                var version = llama.Version ?? LlamaCppVersion.Latest;
+                settings.Add("kv_unified", KvCacheFormulas.Unified(llama.Sequences ?? 1, llama.KvUnified, version) ? "on" : "off", llama.KvUnified is null);
+            }
+
             if (shape is not null)
             {
                 settings.Add("n_gpu_layers", llama.GpuLayers ?? shape.LayerCount + 1, llama.GpuLayers is null);
@@ -174,6 +180,11 @@ public static class InferenceEstimator
             }
 
             settings.Add("mmap", llama.NoMmap ? "off" : "on", !llama.NoMmap);
+            if (llama.NoRepack || (shape is not null && Repacks(llama, shape)))
+            {
+                settings.Add("repack", llama.NoRepack ? "off" : "on (CPU-only, x86-64 AVX2)", !llama.NoRepack);
+            }
+
 
             if (llama.CpuMoeLayers > 0)
             {
@@ -225,7 +236,7 @@ public static class InferenceEstimator
         string what;
         if (request.Model.Stored is { Format: "gguf" } gguf && request.Quantization is null)
         {
-            tensors = [.. gguf.Tensors.Select(t => new PlacedTensor(t.Name, t.Bytes))];
+            tensors = [.. gguf.Tensors.Select(t => new PlacedTensor(t.Name, t.Bytes, t.Type, t.Shape))];
             what = "as stored";
         }
         else
@@ -233,13 +244,26 @@ public static class InferenceEstimator
             var fileType = request.Quantization?.FileType
                 ?? (request.Quantization is { } q ? new LlamaFileType(q.WeightType.Name, -1, q.WeightType) : FileTypeOf(request.Dtype ?? shape.StoredDtype));
             var prediction = GgufSizePredictor.Predict(shape, fileType);
-            tensors = [.. prediction.Tensors.Select(t => new PlacedTensor(t.Tensor.Name, t.Bytes))];
+            tensors = [.. prediction.Tensors.Select(t => new PlacedTensor(t.Tensor.Name, t.Bytes, t.Type, t.Tensor.Ne))];
             what = fileType.Name;
         }
 
         var gpus = Math.Max(request.Parallelism?.Gpus ?? 1, request.Capacities?.Length ?? 1);
         var placement = new LlamaCppPlacement(shape.LayerCount, llama.GpuLayers ?? shape.LayerCount + 1, llama.CpuMoeLayers, LlamaCppSplit(request, gpus, llama));
         var (gpuWeights, hostWeights) = placement.Weights(tensors, what);
+        var version = llama.Version ?? LlamaCppVersion.Latest;
+        Term? repacked = null;
+        if (Repacks(llama, shape))
+        {
+            (hostWeights, repacked) = LlamaCppRepack.Split(hostWeights, [.. tensors.Where(t => !placement.OnGpu(t))], placement.InInputLayer, what, version);
+            if (repacked is not null)
+            {
+                notes.Add(new("cpu_repack",
+                    $"The CPU backend repacks {repacked.Bytes.Format()} of the host's weights into {LlamaCppRepack.BufferName(version)} (x86-64 with AVX2 assumed): allocated RAM even with mmap, beside the mapped file; llama.cpp's CPU_Mapped line spans the file from its first to its last mapped tensor, so it can also count the repacked tensors' pages, read once while loading. --no-repack keeps them mapped.",
+                    "no_repack"));
+            }
+        }
+
         hostWeights = LlamaCppPlacement.HostWeights(hostWeights, llama.NoMmap);
         if (!llama.NoMmap && hostWeights.Bytes > ByteSize.Zero)
         {
@@ -253,7 +277,6 @@ public static class InferenceEstimator
         var engine = InferenceEngine.LlamaCpp;
         var flash = llama.FlashAttention ?? true;
         var ubatch = llama.UBatch ?? LlamaCppSettings.DefaultUBatch;
-        var version = llama.Version ?? LlamaCppVersion.Latest;
         Term? Compute(Func<int, bool> onDevice, bool holdsOutput)
         {
             var layers = shape.Layers.Where((_, i) => onDevice(i)).ToList();
@@ -262,7 +285,8 @@ public static class InferenceEstimator
                 return null;
             }
 
-            var cells = layers.Select(l => KvCacheFormulas.Cells(l.Attention, context, ubatch, llama.Sequences ?? 1, flash, llama.SwaFull, version)).DefaultIfEmpty(0).Max();
+            // One micro-batch attends the cells of one stream: with a split cache, n_ctx_seq (src/llama-kv-cache.cpp get_k views per stream).
+            var cells = layers.Select(l => KvCacheFormulas.Cells(l.Attention, context, ubatch, llama.Sequences ?? 1, flash, llama.SwaFull, version, llama.KvUnified)).DefaultIfEmpty(0).Max();
             var heads = layers.Select(l => l.Attention.Heads).DefaultIfEmpty(0).Max();
             return LlamaCppComputeBuffer.Estimate(shape, cells, heads, ubatch, flash, holdsOutput);
         }
@@ -282,9 +306,17 @@ public static class InferenceEstimator
         }
 
         var output = LlamaCppPlacement.OutputBuffer(shape, llama.Sequences ?? 1, llama.Embeddings);
-        devices.Add(new DeviceEstimate("cpu", [.. new[] { hostWeights, hostKv, hostCompute }.OfType<Term>().Where(t => t.Bytes > ByteSize.Zero), output]));
+        devices.Add(new DeviceEstimate("cpu", [.. new[] { hostWeights, repacked, hostKv, hostCompute }.OfType<Term>().Where(t => t.Bytes > ByteSize.Zero), output]));
         return devices.ToImmutable();
     }
+
+    /// <summary>
+    /// Whether llama.cpp's CPU backend repacks the host's weights: unless --no-repack, when no layer is offloaded (-ngl 0,
+    /// taken as a CPU-only build: with a GPU device the CPU's weights go to its host buffer first, PR #12632, b4991) and
+    /// the build repacks at all (b4282 on; see <see cref="LlamaCppRepack"/>).
+    /// </summary>
+    internal static bool Repacks(LlamaCppSettings llama, ModelShape shape) =>
+        !llama.NoRepack && llama.GpuLayers == 0 && (llama.Version ?? LlamaCppVersion.Latest).Build >= LlamaCppRepack.Q4_0Build;
 
     /// <summary>GPU <paramref name="index"/>'s capacity: its own card when several kinds were named, else the one named.</summary>
     private static DeviceCapacity? CapacityOf(InferenceRequest request, int index) =>
@@ -329,7 +361,7 @@ public static class InferenceEstimator
         }
 
         return KvCacheFormulas.LlamaCpp(shape, context, s.UBatch ?? LlamaCppSettings.DefaultUBatch, s.Sequences ?? 1, k, v, flash, s.SwaFull,
-            s.Version ?? LlamaCppVersion.Latest, includeLayer);
+            s.Version ?? LlamaCppVersion.Latest, includeLayer, s.KvUnified);
     }
 
     /// <summary>
