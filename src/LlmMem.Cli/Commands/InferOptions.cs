@@ -49,7 +49,7 @@ internal sealed class InferOptions
 
     private readonly Option<bool> noRepack = new("--no-repack", "-nr")
     {
-        Description = "llama.cpp: keep the host's Q4_0/Q4_K/IQ4_NL/MXFP4 weights out of the CPU_REPACK buffer. By default they are repacked into allocated RAM when no layer is offloaded (-ngl 0; a CPU-only build on an x86-64 CPU with AVX2).",
+        Description = "llama.cpp: keep the host's Q4_0/Q4_K/IQ4_NL/MXFP4 weights out of the CPU_REPACK buffer. By default they are repacked into allocated RAM when no layer is offloaded (-ngl 0, taken as a CPU-only build; before b4936 also beside a GPU), on an x86-64 CPU with AVX2.",
     };
 
     private readonly Option<string?> gpuLayers = new("--n-gpu-layers", "-ngl", "--gpu-layers")

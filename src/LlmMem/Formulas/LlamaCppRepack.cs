@@ -19,7 +19,7 @@ namespace LlmMem.Formulas;
 /// (extra_buffer_type::supports_op: MUL_MAT on 2-D, MUL_MAT_ID on 3-D weights), so the token embeddings (GET_ROWS) stay
 /// in the ordinary buffer. With a GPU device, the CPU's weights go to the GPU's host buffer first (src/llama-model.cpp
 /// make_cpu_buft_list, PR #12632, b4991; before it PR #12498, b4936, dropped repacking when a GPU is present), so llmem
-/// repacks only when no layer is offloaded (-ngl 0: taken as a CPU-only build). Not modelled: a tied output matrix
+/// repacks from b4936 only when no layer is offloaded (-ngl 0: taken as a CPU-only build), before it whatever stays on the host. Not modelled: a tied output matrix
 /// that llama.cpp loads a second time from the token embeddings into CPU_REPACK.
 /// </remarks>
 public static class LlamaCppRepack
@@ -38,6 +38,21 @@ public static class LlamaCppRepack
 
     /// <summary>PR #19738 (b8175, "ggml-cpu: add repack for mxfp4"): MXFP4 8 × 8 on AVX2.</summary>
     public const int Mxfp4Build = 8175;
+
+    /// <summary>
+    /// PR #12498 (b4936, "do not repack if a GPU device is present"): from this build a run with a GPU keeps the CPU's
+    /// weights out of the repacked buffer (from PR #12632, b4991, because the GPU's host buffer comes first in
+    /// make_cpu_buft_list); before it, the host layers of a partial offload were repacked too.
+    /// </summary>
+    public const int NoRepackWithGpuBuild = 4936;
+
+    /// <summary>
+    /// Whether the CPU backend repacks the host's weights: not before b4282 nor with <c>--no-repack</c>; from b4936 only
+    /// when no layer is offloaded (<paramref name="offloaded"/> false: -ngl 0, taken as a build without a GPU device —
+    /// a GPU build run with -ngl 0 keeps them in the GPU's host buffer, for which pass --no-repack).
+    /// </summary>
+    public static bool Applies(bool offloaded, bool noRepack, LlamaCppVersion version) =>
+        !noRepack && version.Build >= Q4_0Build && (!offloaded || version.Build < NoRepackWithGpuBuild);
 
     /// <summary>Rows an AVX2 interleave groups: a matrix is repacked only when ne[1] is a multiple of it (repack.cpp: cur->ne[1] % 8).</summary>
     public const long InterleavedRows = 8;
@@ -85,7 +100,7 @@ public static class LlamaCppRepack
         var term = new Term(TermId.Weights, $"Model buffer ({what}, {name})", bytes,
             "llama.cpp ggml/src/ggml-cpu/repack.cpp ggml_repack_get_optimal_repack_type (x86-64, AVX2); src/llama-model.cpp make_cpu_buft_list",
             () => $"{repacked.Count} {types} matrices with rows a multiple of {InterleavedRows}, copied interleaved into allocated host RAM (same bytes; "
-                + $"{version}: Q4_0 from b{Q4_0Build}, Q4_K from b{Q4_KBuild}, IQ4_NL from b{IQ4_NLBuild}, MXFP4 from b{Mxfp4Build}; -ngl 0 taken as a CPU-only build)");
+                + $"{version}: Q4_0 from b{Q4_0Build}, Q4_K from b{Q4_KBuild}, IQ4_NL from b{IQ4_NLBuild}, MXFP4 from b{Mxfp4Build}; from b{NoRepackWithGpuBuild} only with -ngl 0, taken as a CPU-only build)");
         return (kept, term);
     }
 }

@@ -180,9 +180,9 @@ public static class InferenceEstimator
             }
 
             settings.Add("mmap", llama.NoMmap ? "off" : "on", !llama.NoMmap);
-            if (llama.NoRepack || (shape is not null && Repacks(llama, shape)))
+            if (llama.NoRepack || devices.Any(d => d.Terms.Any(t => t.Id == TermId.Weights && t.Label.Contains(LlamaCppRepack.BufferName(llama.Version ?? LlamaCppVersion.Latest), StringComparison.Ordinal))))
             {
-                settings.Add("repack", llama.NoRepack ? "off" : "on (CPU-only, x86-64 AVX2)", !llama.NoRepack);
+                settings.Add("repack", llama.NoRepack ? "off" : "on (x86-64 AVX2)", !llama.NoRepack);
             }
 
 
@@ -253,7 +253,7 @@ public static class InferenceEstimator
         var (gpuWeights, hostWeights) = placement.Weights(tensors, what);
         var version = llama.Version ?? LlamaCppVersion.Latest;
         Term? repacked = null;
-        if (Repacks(llama, shape))
+        if (LlamaCppRepack.Applies(offloaded: placement.FirstGpuLayer < shape.LayerCount || placement.OutputOnGpu, llama.NoRepack, version))
         {
             (hostWeights, repacked) = LlamaCppRepack.Split(hostWeights, [.. tensors.Where(t => !placement.OnGpu(t))], placement.InInputLayer, what, version);
             if (repacked is not null)
@@ -270,6 +270,13 @@ public static class InferenceEstimator
             notes.Add(new("host_weights_mapped",
                 $"The host's model buffer ({hostWeights.Bytes.Format()}) is the GGUF file mapped into memory (llama.cpp's default): its pages sit in the OS page cache, shared and evictable, not in the process's own RAM, yet they must stay resident to run at speed; --no-mmap reads them into allocated RAM instead.",
                 "no_mmap"));
+        }
+
+        if (llama.KvUnified is false && (llama.Sequences ?? 1) > 1 && version.Build < LlamaCppVersion.SplitKvDefaultBuild)
+        {
+            notes.Add(new("kv_split_needs_set_rows",
+                $"{version} splits the cache per sequence only when the environment sets LLAMA_SET_ROWS=1; without it llama.cpp forces one unified cache (src/llama-context.cpp, until PR #14959, b{LlamaCppVersion.SplitKvDefaultBuild}).",
+                "kv_unified"));
         }
 
         var gpuKv = LlamaCppKv(shape, context, llama, notes, i => !llama.NoKvOffload && placement.OnGpu(i));
@@ -309,14 +316,6 @@ public static class InferenceEstimator
         devices.Add(new DeviceEstimate("cpu", [.. new[] { hostWeights, repacked, hostKv, hostCompute }.OfType<Term>().Where(t => t.Bytes > ByteSize.Zero), output]));
         return devices.ToImmutable();
     }
-
-    /// <summary>
-    /// Whether llama.cpp's CPU backend repacks the host's weights: unless --no-repack, when no layer is offloaded (-ngl 0,
-    /// taken as a CPU-only build: with a GPU device the CPU's weights go to its host buffer first, PR #12632, b4991) and
-    /// the build repacks at all (b4282 on; see <see cref="LlamaCppRepack"/>).
-    /// </summary>
-    internal static bool Repacks(LlamaCppSettings llama, ModelShape shape) =>
-        !llama.NoRepack && llama.GpuLayers == 0 && (llama.Version ?? LlamaCppVersion.Latest).Build >= LlamaCppRepack.Q4_0Build;
 
     /// <summary>GPU <paramref name="index"/>'s capacity: its own card when several kinds were named, else the one named.</summary>
     private static DeviceCapacity? CapacityOf(InferenceRequest request, int index) =>

@@ -35,6 +35,17 @@ public class LlamaCppRepackTests
         Assert.Equal(repacked, LlamaCppRepack.IsRepacked(t, inputLayer: false, new LlamaCppVersion(build)));
     }
 
+    [Theory]
+    [InlineData(false, false, 10221, true)] // CPU only: repacked
+    [InlineData(true, false, 10221, false)] // a GPU device: its host buffer comes first (PR #12632, b4991)
+    [InlineData(true, false, 4935, true)] // before PR #12498 (b4936) the host layers beside a GPU were repacked too
+    [InlineData(false, true, 10221, false)] // --no-repack
+    [InlineData(false, false, 4281, false)] // before PR #10446 (b4282)
+    public void Applies_FollowsOffloadOptionAndBuild(bool offloaded, bool noRepack, int build, bool applies)
+    {
+        Assert.Equal(applies, LlamaCppRepack.Applies(offloaded, noRepack, new LlamaCppVersion(build)));
+    }
+
     [Fact]
     public void IsRepacked_RowsNotAMultipleOf8_OrTheTokenEmbeddings_StayInTheOrdinaryBuffer()
     {
