@@ -30,7 +30,7 @@ internal sealed class InferOptions
 
     private readonly Option<string?> batchSize = new("--batch-size", "-b") { Description = "llama.cpp: tokens per logical batch (default 2048); the micro-batch is at most this.", HelpName = "n" };
 
-    private readonly Option<string?> parallel = new("--parallel", "-np") { Description = "llama.cpp: parallel sequences sharing the context (default 1).", HelpName = "n" };
+    private readonly Option<string?> parallel = new("--parallel", "-np") { Description = "llama.cpp: parallel sequences sharing the context (default 1, as llama-cli; llama-server started without -np runs 4 slots in one unified cache: -np 4 -kvu).", HelpName = "n" };
 
     private readonly Option<string?> cacheK = new("--cache-type-k", "-ctk") { Description = "llama.cpp: K cache type: f16 (default), bf16, f32, q8_0, q4_0, q4_1, iq4_nl, q5_0, q5_1.", HelpName = "type" };
 
