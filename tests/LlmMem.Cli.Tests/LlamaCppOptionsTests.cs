@@ -195,4 +195,58 @@ public class LlamaCppBatchSizeTests
         using var json = JsonDocument.Parse(output);
         Assert.Equal(expected, json.RootElement.GetProperty("workload").GetProperty("settings").GetProperty("ubatch").GetString());
     }
+
+    private static JsonElement Json(params string[] args)
+    {
+        var (exit, output, error) = CliRunner.Run([.. args, "--format", "json"]);
+        Assert.True(exit == 0, error);
+        return JsonDocument.Parse(output).RootElement.Clone();
+    }
+
+    [Fact]
+    public void Parallel_SplitCacheByDefault_PadsEachStream_AndKvUnifiedSharesOne()
+    {
+        // Llama-3.1-8B (32 layers × 8 KV heads × 128 × 2 × 2 B = 128 KiB per cell), n_ctx 5,000, -np 3, b10221:
+        // split, 3 streams × pad(⌊5,120 / 3⌋, 256) = 5,376 cells (672 MiB); -kvu: pad(5,000, 256) = 5,120 cells (640 MiB).
+        string[] args = ["infer", "llama-3.1-8b", "--engine", "llamacpp", "-c", "5000", "-np", "3"];
+        var split = Json(args);
+        var unified = Json([.. args, "-kvu"]);
+        static JsonElement Kv(JsonElement e) => e.GetProperty("devices")[0].GetProperty("terms").EnumerateArray().Single(t => t.GetProperty("id").GetString() == "kv_cache");
+        Assert.Equal(672L << 20, Kv(split).GetProperty("bytes").GetInt64());
+        Assert.Equal(640L << 20, Kv(unified).GetProperty("bytes").GetInt64());
+        Assert.Contains("3 streams × 1,792 cells", Kv(split).GetProperty("formula").GetString());
+        Assert.Contains("PR #14363", Kv(split).GetProperty("formula").GetString());
+        Assert.Equal("off", split.GetProperty("workload").GetProperty("settings").GetProperty("kv_unified").GetString());
+        Assert.Equal("on", unified.GetProperty("workload").GetProperty("settings").GetProperty("kv_unified").GetString());
+        Assert.Equal(672L << 20, Kv(Json([.. args, "--no-kv-unified"])).GetProperty("bytes").GetInt64());
+        // Before PR #14959 (b6071) llama.cpp forced one unified cache unless LLAMA_SET_ROWS=1.
+        Assert.Equal(640L << 20, Kv(Json([.. args, "--engine-version", "b6000"])).GetProperty("bytes").GetInt64());
+    }
+
+    [Theory]
+    [InlineData("--kv-unified and --no-kv-unified contradict each other: give one.", "-kvu", "-no-kvu")]
+    [InlineData("--no-kv-unified needs llama.cpp b5913 or later (PR #14363); b5000 keeps one cache for all sequences.", "-no-kvu", "--engine-version", "b5000")]
+    [InlineData("--no-repack needs llama.cpp b6049 or later (PR #14990); --engine-version is b5000.", "--no-repack", "--engine-version", "b5000")]
+    public void KvUnifiedAndRepack_BadCombinations_AreOneLineErrors(string message, params string[] extra)
+    {
+        var (exit, _, error) = CliRunner.Run(["infer", "llama-3.1-8b", "--engine", "llamacpp", "-np", "2", .. extra]);
+        Assert.Equal(2, exit);
+        Assert.Contains(message, error);
+        Assert.Single(error.Trim().Split('\n'));
+    }
+
+    [Fact]
+    public void CpuOnly_RepacksTheQ4KMatrices_IntoTheirOwnTerm_SameTotal()
+    {
+        static JsonElement[] Weights(JsonElement e) => [.. e.GetProperty("devices").EnumerateArray().Single(d => d.GetProperty("name").GetString() == "cpu")
+            .GetProperty("terms").EnumerateArray().Where(t => t.GetProperty("id").GetString() == "weights")];
+        string[] args = ["infer", "llama-3.1-8b", "--engine", "llamacpp", "--quant", "Q4_K_M", "-ngl", "0"];
+        var repacked = Weights(Json(args));
+        var kept = Weights(Json([.. args, "-nr"]));
+        Assert.Equal(2, repacked.Length);
+        Assert.Contains("CPU_REPACK", repacked[1].GetProperty("label").GetString());
+        Assert.Contains("CPU_Mapped", repacked[0].GetProperty("label").GetString());
+        Assert.Single(kept);
+        Assert.Equal(kept[0].GetProperty("bytes").GetInt64(), repacked.Sum(t => t.GetProperty("bytes").GetInt64()));
+    }
 }

@@ -54,6 +54,10 @@ internal static partial class LlamaCppLog
         }
     }
 
+    /// <summary>The number after "NAME = " in the context's log ("llama_context: n_ctx_seq = 1792"); null when not printed.</summary>
+    public static long? Value(string log, string name) =>
+        Regex.Match(log, $@"{Regex.Escape(name)}\s*=\s*(?<n>\d+)") is { Success: true } m ? long.Parse(m.Groups["n"].Value, CultureInfo.InvariantCulture) : null;
+
     /// <summary>MiB summed over every line "… NAME buffer size = X MiB" of the kind ("model", "KV", "compute", "output").</summary>
     public static double SumMiB(string log, string kind) =>
         Regex.Matches(log, $@"{Regex.Escape(kind)} buffer size\s*=\s*(?<n>[0-9.]+) MiB")

@@ -30,7 +30,7 @@ internal sealed class InferOptions
 
     private readonly Option<string?> batchSize = new("--batch-size", "-b") { Description = "llama.cpp: tokens per logical batch (default 2048); the micro-batch is at most this.", HelpName = "n" };
 
-    private readonly Option<string?> parallel = new("--parallel", "-np") { Description = "llama.cpp: parallel sequences sharing the context (default 1).", HelpName = "n" };
+    private readonly Option<string?> parallel = new("--parallel", "-np") { Description = "llama.cpp: parallel sequences sharing the context (default 1, as llama-cli; llama-server started without -np runs 4 slots in one unified cache: -np 4 -kvu).", HelpName = "n" };
 
     private readonly Option<string?> cacheK = new("--cache-type-k", "-ctk") { Description = "llama.cpp: K cache type: f16 (default), bf16, f32, q8_0, q4_0, q4_1, iq4_nl, q5_0, q5_1.", HelpName = "type" };
 
@@ -39,6 +39,18 @@ internal sealed class InferOptions
     private readonly Option<string?> flash = new("--flash-attn", "-fa") { Description = "llama.cpp: flash attention on, off or auto (default auto, counted as on).", HelpName = "on|off|auto" };
 
     private readonly Option<bool> swaFull = new("--swa-full") { Description = "llama.cpp: full-size caches for sliding-window layers." };
+
+    private readonly Option<bool> kvUnified = new("--kv-unified", "-kvu")
+    {
+        Description = "llama.cpp: one KV buffer shared by the -np sequences. Default off from b6071: llama-cli and llama-server given -np N split the cache into one stream per sequence, each padded separately; llama-server started without -np runs 4 slots unified (-np 4 -kvu).",
+    };
+
+    private readonly Option<bool> noKvUnified = new("--no-kv-unified", "-no-kvu") { Description = "llama.cpp: one KV stream per sequence (the default from b6071, PR #14363/#14959)." };
+
+    private readonly Option<bool> noRepack = new("--no-repack", "-nr")
+    {
+        Description = "llama.cpp: keep the host's Q4_0/Q4_K/IQ4_NL/MXFP4 weights out of the CPU_REPACK buffer. By default they are repacked into allocated RAM when no layer is offloaded (-ngl 0, taken as a CPU-only build; before b4936 also beside a GPU), on an x86-64 CPU with AVX2.",
+    };
 
     private readonly Option<string?> gpuLayers = new("--n-gpu-layers", "-ngl", "--gpu-layers")
     {
@@ -72,7 +84,7 @@ internal sealed class InferOptions
 
     private readonly Option<string?> engineVersion = new("--engine-version")
     {
-        Description = $"Whose rules apply: vLLM 0.6.4 (V0) or 0.10.2 (default {VllmVersion.Latest}); Transformers 4.44 (logits for every prompt position); llama.cpp's build, b5622 (default {LlamaCppVersion.Latest}: KV padding, sliding-window and MLA caches).",
+        Description = $"Whose rules apply: vLLM 0.6.4 (V0) or 0.10.2 (default {VllmVersion.Latest}); Transformers 4.44 (logits for every prompt position); llama.cpp's build, b5622 (default {LlamaCppVersion.Latest}: KV padding, split or unified caches, sliding-window and MLA caches, CPU_REPACK types).",
         HelpName = "version",
     };
 
@@ -108,10 +120,26 @@ internal sealed class InferOptions
         return [.. shares];
     }
 
+    /// <summary>-kvu / -no-kvu: at most one; a split cache needs b5913 (PR #14363), before which every cache was unified.</summary>
+    private static bool? KvUnified(bool on, bool off, LlamaCppVersion version)
+    {
+        if (on && off)
+        {
+            throw new UsageException("--kv-unified and --no-kv-unified contradict each other: give one.");
+        }
+
+        if (off && !version.HasKvStreams)
+        {
+            throw new UsageException($"--no-kv-unified needs llama.cpp b{LlamaCppVersion.KvStreamsBuild} or later (PR #14363); {version} keeps one cache for all sequences.");
+        }
+
+        return on ? true : off ? false : null;
+    }
+
     public void AddTo(Command command)
     {
         Common.AddTo(command);
-        foreach (var option in new Option[] { engine, dtype, quant, ubatch, batchSize, parallel, cacheK, cacheV, flash, swaFull, gpuLayers, noKvOffload, noMmap, embeddings, cpuMoe, tensorSplit, splitMode,
+        foreach (var option in new Option[] { engine, dtype, quant, ubatch, batchSize, parallel, kvUnified, noKvUnified, cacheK, cacheV, flash, swaFull, gpuLayers, noKvOffload, noMmap, noRepack, embeddings, cpuMoe, tensorSplit, splitMode,
                      gmu, maxNumSeqs, maxBatched, blockSize, kvCacheDtype, enforceEager, engineVersion, attention, cache })
         {
             command.Options.Add(option);
@@ -154,6 +182,13 @@ internal sealed class InferOptions
             capacities = null;
         }
 
+        var llamaVersion = chosen == InferenceEngine.LlamaCpp ? Parse<LlamaCppVersion>(versionText, LlamaCppVersion.TryParse) : null;
+        var unified = KvUnified(result.GetValue(kvUnified), result.GetValue(noKvUnified), llamaVersion ?? LlamaCppVersion.Latest);
+        if (result.GetValue(noRepack) && (llamaVersion ?? LlamaCppVersion.Latest).Build < LlamaCppVersion.NoRepackOptionBuild)
+        {
+            throw new UsageException($"--no-repack needs llama.cpp b{LlamaCppVersion.NoRepackOptionBuild} or later (PR #14990); --engine-version is {llamaVersion}.");
+        }
+
         return new InferenceRequest(
             Common.ReadModel(result, output),
             Engine: chosen,
@@ -184,7 +219,9 @@ internal sealed class InferOptions
                 (int)(CommonOptions.ReadCount(result.GetValue(cpuMoe), "--n-cpu-moe", 100_000) ?? 0),
                 split,
                 result.GetValue(noMmap),
-                chosen == InferenceEngine.LlamaCpp ? Parse<LlamaCppVersion>(versionText, LlamaCppVersion.TryParse) : null),
+                llamaVersion,
+                unified,
+                result.GetValue(noRepack)),
             Vllm: new VllmSettings(
                 Utilization(result.GetValue(gmu)),
                 null, // --max-model-len is --context's alias: the request's context.

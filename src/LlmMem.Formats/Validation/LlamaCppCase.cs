@@ -90,6 +90,17 @@ internal sealed partial class LlamaCppCase(JsonElement root)
     /// <summary>Whether the case records a full-size sliding-window cache (<c>swa_full</c>: llama.h's own default, which LM Studio keeps).</summary>
     public bool SwaFull => Context.TryGetProperty("swa_full", out var v) && v.ValueKind == JsonValueKind.True;
 
+    /// <summary>
+    /// Whether the KV cache was one buffer for all sequences, as the case records it (<c>kv_unified</c> in its context)
+    /// or its log prints it ("llama_context: kv_unified = true", b5913 on); null when neither says.
+    /// </summary>
+    public bool? KvUnified => Context.TryGetProperty("kv_unified", out var v) && v.ValueKind is JsonValueKind.True or JsonValueKind.False
+        ? v.ValueKind == JsonValueKind.True
+        : KvUnifiedLine().Match(Log) is { Success: true } m ? m.Groups["v"].Value == "true" : null;
+
+    [GeneratedRegex(@"kv_unified\s*=\s*(?<v>true|false)")]
+    private static partial Regex KvUnifiedLine();
+
     /// <summary>The version hint's text ("build = 3673 (8ebe8dde), 2024-09", "ik_llama.cpp fork …", "~2025-06 (…)").</summary>
     public string VersionHint => Text("llama_cpp_version_hint");
 

@@ -47,7 +47,7 @@ public static class LlamaCppValidator
         {
             var estimate = KvCacheFormulas.LlamaCpp(ShapeFromMeta(c), c.ContextLong("n_ctx") ?? 4096, c.ContextLong("n_ubatch") ?? 512,
                 (int)(c.ContextLong("n_seq_max") ?? 1), c.CacheType("type_k") ?? DataType.Fp16, c.CacheType("type_v") ?? DataType.Fp16,
-                c.FlashAttention, c.SwaFull, version);
+                c.FlashAttention, c.SwaFull, version, kvUnified: c.KvUnified);
             comparisons.Add(new Comparison("kv_cache", (long)Math.Round(kv.MiB * 1048576), estimate.Bytes.Bytes, 0.005 * 1048576 * kv.Lines));
         }
         else
@@ -67,7 +67,7 @@ public static class LlamaCppValidator
             var shape = ShapeFromMeta(c);
             var ubatch = c.ContextLong("n_ubatch") ?? 512;
             var cells = shape.Layers.Max(l => KvCacheFormulas.Cells(l.Attention, c.ContextLong("n_ctx") ?? 4096, ubatch, (int)(c.ContextLong("n_seq_max") ?? 1),
-                c.FlashAttention, c.SwaFull, version));
+                c.FlashAttention, c.SwaFull, version, c.KvUnified));
             var estimate = LlamaCppComputeBuffer.Estimate(shape, cells, (int)heads, ubatch, c.FlashAttention, holdsOutput: true);
             comparisons.Add(new Comparison("compute_buffer", (long)Math.Round(compute * 1048576), estimate.Bytes.Bytes, 0.005 * 1048576));
         }

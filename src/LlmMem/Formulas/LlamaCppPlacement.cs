@@ -6,8 +6,8 @@ using LlmMem.Units;
 
 namespace LlmMem.Formulas;
 
-/// <summary>A tensor to place: its GGUF name and exact bytes.</summary>
-public sealed record PlacedTensor(string Name, ByteSize Bytes);
+/// <summary>A tensor to place: its GGUF name and exact bytes; its type and dimensions (ne0 first) where known.</summary>
+public sealed record PlacedTensor(string Name, ByteSize Bytes, DataType? Type = null, ImmutableArray<long> Ne = default);
 
 /// <summary>
 /// Where llama.cpp puts each tensor with <c>-ngl N</c> on one GPU (src/llama-model.cpp load_tensors): the input layer
@@ -113,6 +113,9 @@ public sealed class LlamaCppPlacement(int layers, int gpuLayers, int cpuMoeLayer
     /// file ("CPU_Mapped model buffer", src/llama-model.cpp load_tensors: buffers from the file's host pointer when
     /// use_mmap); with --no-mmap they are read into an allocated host buffer ("CPU model buffer"). Same bytes either way.
     /// </summary>
+    /// <summary>Whether a tensor belongs to the input layer (token embeddings), which always stays on the CPU.</summary>
+    public bool InInputLayer(PlacedTensor tensor) => LayerOf(tensor.Name) < 0;
+
     public static Term HostWeights(Term host, bool noMmap) =>
         host.WithLabel(host.Label.TrimEnd(')') + (noMmap ? ", --no-mmap)" : ", CPU_Mapped)"));
 

@@ -168,6 +168,12 @@ public static class InferenceEstimator
                 settings.Add("swa_full", "on");
             }
 
+            if ((llama.Sequences ?? 1) > 1 || llama.KvUnified is not null)
+            {
+                var version = llama.Version ?? LlamaCppVersion.Latest;
+                settings.Add("kv_unified", KvCacheFormulas.Unified(llama.Sequences ?? 1, llama.KvUnified, version) ? "on" : "off", llama.KvUnified is null);
+            }
+
             if (shape is not null)
             {
                 settings.Add("n_gpu_layers", llama.GpuLayers ?? shape.LayerCount + 1, llama.GpuLayers is null);
@@ -179,6 +185,11 @@ public static class InferenceEstimator
             }
 
             settings.Add("mmap", llama.NoMmap ? "off" : "on", !llama.NoMmap);
+            if (llama.NoRepack || devices.Any(d => d.Terms.Any(t => t.Id == TermId.Weights && t.Label.Contains(LlamaCppRepack.BufferName(llama.Version ?? LlamaCppVersion.Latest), StringComparison.Ordinal))))
+            {
+                settings.Add("repack", llama.NoRepack ? "off" : "on (x86-64 AVX2)", !llama.NoRepack);
+            }
+
 
             if (llama.CpuMoeLayers > 0)
             {
@@ -230,7 +241,7 @@ public static class InferenceEstimator
         string what;
         if (request.Model.Stored is { Format: "gguf" } gguf && request.Quantization is null)
         {
-            tensors = [.. gguf.Tensors.Select(t => new PlacedTensor(t.Name, t.Bytes))];
+            tensors = [.. gguf.Tensors.Select(t => new PlacedTensor(t.Name, t.Bytes, t.Type, t.Shape))];
             what = "as stored";
         }
         else
@@ -238,13 +249,26 @@ public static class InferenceEstimator
             var fileType = request.Quantization?.FileType
                 ?? (request.Quantization is { } q ? new LlamaFileType(q.WeightType.Name, -1, q.WeightType) : FileTypeOf(request.Dtype ?? shape.StoredDtype));
             var prediction = GgufSizePredictor.Predict(shape, fileType);
-            tensors = [.. prediction.Tensors.Select(t => new PlacedTensor(t.Tensor.Name, t.Bytes))];
+            tensors = [.. prediction.Tensors.Select(t => new PlacedTensor(t.Tensor.Name, t.Bytes, t.Type, t.Tensor.Ne))];
             what = fileType.Name;
         }
 
         var gpus = Math.Max(request.Parallelism?.Gpus ?? 1, request.Capacities?.Length ?? 1);
         var placement = new LlamaCppPlacement(shape.LayerCount, llama.GpuLayers ?? shape.LayerCount + 1, llama.CpuMoeLayers, LlamaCppSplit(request, gpus, llama));
         var (gpuWeights, hostWeights) = placement.Weights(tensors, what);
+        var version = llama.Version ?? LlamaCppVersion.Latest;
+        Term? repacked = null;
+        if (LlamaCppRepack.Applies(offloaded: placement.FirstGpuLayer < shape.LayerCount || placement.OutputOnGpu, llama.NoRepack, version))
+        {
+            (hostWeights, repacked) = LlamaCppRepack.Split(hostWeights, [.. tensors.Where(t => !placement.OnGpu(t))], placement.InInputLayer, what, version);
+            if (repacked is not null)
+            {
+                notes.Add(new("cpu_repack",
+                    $"The CPU backend repacks {repacked.Bytes.Format()} of the host's weights into {LlamaCppRepack.BufferName(version)} (x86-64 with AVX2 assumed): allocated RAM even with mmap, beside the mapped file; llama.cpp's CPU_Mapped line spans the file from its first to its last mapped tensor, so it can also count the repacked tensors' pages, read once while loading. --no-repack keeps them mapped.",
+                    "no_repack"));
+            }
+        }
+
         hostWeights = LlamaCppPlacement.HostWeights(hostWeights, llama.NoMmap);
         if (!llama.NoMmap && hostWeights.Bytes > ByteSize.Zero)
         {
@@ -253,12 +277,18 @@ public static class InferenceEstimator
                 "no_mmap"));
         }
 
+        if (llama.KvUnified is false && (llama.Sequences ?? 1) > 1 && version.Build < LlamaCppVersion.SplitKvDefaultBuild)
+        {
+            notes.Add(new("kv_split_needs_set_rows",
+                $"{version} splits the cache per sequence only when the environment sets LLAMA_SET_ROWS=1; without it llama.cpp forces one unified cache (src/llama-context.cpp, until PR #14959, b{LlamaCppVersion.SplitKvDefaultBuild}).",
+                "kv_unified"));
+        }
+
         var gpuKv = LlamaCppKv(shape, context, llama, notes, i => !llama.NoKvOffload && placement.OnGpu(i));
         var hostKv = LlamaCppKv(shape, context, llama, [], i => llama.NoKvOffload || !placement.OnGpu(i));
         var engine = InferenceEngine.LlamaCpp;
         var flash = llama.FlashAttention ?? true;
         var ubatch = llama.UBatch ?? LlamaCppSettings.DefaultUBatch;
-        var version = llama.Version ?? LlamaCppVersion.Latest;
         Term? Compute(Func<int, bool> onDevice, bool holdsOutput)
         {
             var layers = shape.Layers.Where((_, i) => onDevice(i)).ToList();
@@ -267,7 +297,8 @@ public static class InferenceEstimator
                 return null;
             }
 
-            var cells = layers.Select(l => KvCacheFormulas.Cells(l.Attention, context, ubatch, llama.Sequences ?? 1, flash, llama.SwaFull, version)).DefaultIfEmpty(0).Max();
+            // One micro-batch attends the cells of one stream: with a split cache, n_ctx_seq (src/llama-kv-cache.cpp get_k views per stream).
+            var cells = layers.Select(l => KvCacheFormulas.Cells(l.Attention, context, ubatch, llama.Sequences ?? 1, flash, llama.SwaFull, version, llama.KvUnified)).DefaultIfEmpty(0).Max();
             var heads = layers.Select(l => l.Attention.Heads).DefaultIfEmpty(0).Max();
             return LlamaCppComputeBuffer.Estimate(shape, cells, heads, ubatch, flash, holdsOutput);
         }
@@ -287,7 +318,7 @@ public static class InferenceEstimator
         }
 
         var output = LlamaCppPlacement.OutputBuffer(shape, llama.Sequences ?? 1, llama.Embeddings);
-        devices.Add(new DeviceEstimate("cpu", [.. new[] { hostWeights, hostKv, hostCompute }.OfType<Term>().Where(t => t.Bytes > ByteSize.Zero), output]));
+        devices.Add(new DeviceEstimate("cpu", [.. new[] { hostWeights, repacked, hostKv, hostCompute }.OfType<Term>().Where(t => t.Bytes > ByteSize.Zero), output]));
         return devices.ToImmutable();
     }
 
@@ -347,7 +378,7 @@ public static class InferenceEstimator
         }
 
         return KvCacheFormulas.LlamaCpp(shape, context, s.UBatch ?? LlamaCppSettings.DefaultUBatch, s.Sequences ?? 1, k, v, flash, s.SwaFull,
-            s.Version ?? LlamaCppVersion.Latest, includeLayer);
+            s.Version ?? LlamaCppVersion.Latest, includeLayer, s.KvUnified);
     }
 
     /// <summary>

@@ -15,6 +15,12 @@ namespace LlmMem.Inference;
 /// <param name="Embeddings">Also output embeddings (<c>--embedding</c>; Ollama's runner enables it).</param>
 /// <param name="TensorSplit">Shares of the offloaded layers per GPU (<c>-ts 3,2</c>); null: in proportion to each GPU's memory.</param>
 /// <param name="NoMmap">Read the weights kept on the host into allocated RAM (<c>--no-mmap</c>) instead of mapping the file.</param>
+/// <param name="KvUnified">
+/// One KV buffer shared by all sequences (<c>-kvu</c>) or one stream per sequence (<c>-no-kvu</c>); null: the build's
+/// default — split from b6071 (llama-cli, and llama-server given -np N), unified before. llama-server started without -np
+/// runs 4 slots unified (b6925 on): <c>-np 4 -kvu</c>.
+/// </param>
+/// <param name="NoRepack">Keep the host's weights out of the CPU backend's repacked buffer (<c>--no-repack</c>, <c>-nr</c>).</param>
 /// <param name="Version">Whose allocation rules apply (<c>--engine-version b5622</c>); null: <see cref="LlamaCppVersion.Latest"/>.</param>
 public sealed record LlamaCppSettings(
     long? UBatch = null,
@@ -29,7 +35,9 @@ public sealed record LlamaCppSettings(
     int CpuMoeLayers = 0,
     System.Collections.Immutable.ImmutableArray<double>? TensorSplit = null,
     bool NoMmap = false,
-    LlamaCppVersion? Version = null)
+    LlamaCppVersion? Version = null,
+    bool? KvUnified = null,
+    bool NoRepack = false)
 {
     public const long DefaultUBatch = 512;
 

@@ -9,9 +9,8 @@ namespace LlmMem.Inference;
 /// (git rev-list --count of the merge commit in ggml-org/llama.cpp).
 /// </summary>
 /// <remarks>
-/// Not modelled: the split of the cache into one stream per sequence (PR #14363, b5913: <c>kv_unified</c> off by
-/// default, each stream padded separately; llama-server unifies it from PR #16736, b6925) — llmem counts one unified
-/// cache; and the logits buffer before PR #6122 (b2540), which held a row per batch token in host memory.
+/// Not modelled: the logits buffer before PR #6122 (b2540), which held a row per batch token in host memory; the
+/// CPU_REPACK rules of ARM (NEON dot product / i8mm: also Q8_0, Q5_K, Q6_K), AVX-512 (Q2_K) and RISC-V CPUs.
 /// </remarks>
 /// <param name="Build">The build number (commit count).</param>
 public sealed partial record LlamaCppVersion(int Build)
@@ -48,6 +47,46 @@ public sealed partial record LlamaCppVersion(int Build)
 
     /// <summary>PR #19067 (b7832, "kv-cache : support V-less cache"): latent attention stores K only; V is a view of K.</summary>
     public const int MlaWithoutVBuild = 7832;
+
+    /// <summary>
+    /// PR #14363 (b5913, "llama : add high-throughput mode"): <c>kv_unified</c> — false splits the cache into one stream
+    /// per sequence, each of n_ctx / n_seq_max cells padded on its own (src/llama-kv-cache.cpp n_stream; src/llama-model.cpp
+    /// n_ctx_per_stream). Before, one cache shared by all sequences.
+    /// </summary>
+    public const int KvStreamsBuild = 5913;
+
+    /// <summary>
+    /// PR #14959 (b6071, "llama : enable LLAMA_SET_ROWS=1 by default"): split streams take effect by default. In
+    /// b5913–b6070 src/llama-context.cpp forced a unified cache unless the environment set LLAMA_SET_ROWS=1.
+    /// </summary>
+    public const int SplitKvDefaultBuild = 6071;
+
+    /// <summary>
+    /// PR #16736 (b6925, "server : support unified cache across slots"): llama-server started without -np runs 4 slots
+    /// in one unified cache (auto -np from PR #17997, b7433); n_ctx_seq = n_ctx / n_seq_max rounded down, no longer up
+    /// (src/llama-context.cpp cparams.n_ctx_seq).
+    /// </summary>
+    public const int ServerUnifiedBuild = 6925;
+
+    /// <summary>PR #14990 (b6049, "add --no-repack option"): <c>-nr</c> keeps weights out of the CPU's repacked buffer.</summary>
+    public const int NoRepackOptionBuild = 6049;
+
+    /// <summary>
+    /// Whether the cache is one buffer for all sequences when the user does not say (-kvu / -no-kvu): before b6071
+    /// (<see cref="SplitKvDefaultBuild"/>) it was; from b6071 llama-cli, llama-server given -np N and llama.h's defaults split
+    /// it (common/common.h kv_unified = false). Only llama-server started without -np unifies it (b6925 on), with 4 slots
+    /// (tools/server/server.cpp); LLamaSharp 0.30.0's ModelParams.KVUnified defaults to true.
+    /// </summary>
+    public bool DefaultKvUnified => Build < SplitKvDefaultBuild;
+
+    /// <summary>The cache can be split into per-sequence streams at all (b5913 on).</summary>
+    public bool HasKvStreams => Build >= KvStreamsBuild;
+
+    /// <summary>
+    /// How a split cache sizes each stream: pad(⌈n_ctx / n_seq⌉) by the build's padding before b6925; ⌊n_ctx / n_seq⌋ in
+    /// b6925–b6974; pad(⌊pad(n_ctx, 256) / n_seq⌋, 256) from b6975 (PR #17046).
+    /// </summary>
+    public bool StreamCellsRoundDown => Build >= ServerUnifiedBuild;
 
     /// <summary>
     /// Cells the cache size (the context, and since b5429 a sliding-window cache) is rounded up to: 1 before b2493;

@@ -61,4 +61,22 @@ public partial class LlamaCppKvCacheTests
         Assert.Equal(6100, LlamaCppVersion.FromNote(c.VersionHint)!.Build);
         Assert.Equal(288.0, Logged("gt041"));
         Assert.Equal(288.0, KvMiB("gt041", new LlamaCppVersion(6100)));
-    }}
+    }
+    /// <summary>Every case whose log prints the cells of one stream ("n_ctx_seq = N", b6925 on) and whether it split the cache.</summary>
+    public static TheoryData<string> CasesPrintingNCtxSeq => [.. Cases.Value
+        .Where(c => (c.Value.GetProperty("raw_log").GetString() ?? "").Contains("n_ctx_seq     =", StringComparison.Ordinal))
+        .Select(c => c.Key)];
+
+    [Theory]
+    [MemberData(nameof(CasesPrintingNCtxSeq))]
+    public void CellsPerStream_EqualTheLoggedNCtxSeq(string id)
+    {
+        // gt017 is llama-server's 4 slots in one unified cache (b6925 on): n_ctx_seq = n_ctx = 8,192; a split cache would
+        // print 2,048. The others run one sequence.
+        var c = new LlamaCppCase(Cases.Value[id]);
+        var logged = long.Parse(System.Text.RegularExpressions.Regex.Match(c.Log, @"n_ctx_seq\s*=\s*(\d+)").Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture);
+        Assert.NotNull(c.KvUnified);
+        Assert.Equal(logged, KvCacheFormulas.ContextCellsPerStream(c.ContextLong("n_ctx")!.Value, (int)(c.ContextLong("n_seq_max") ?? 1), c.FlashAttention,
+            c.KvUnified, LlamaCppVersion.Latest));
+    }
+}

@@ -98,6 +98,44 @@ public class LlamaCppVersionTests
         Assert.Equal(cells, KvCacheFormulas.Cells(Sliding, 131072, 512, 1, flashAttention: true, swaFull: false, new LlamaCppVersion(build)));
     }
 
+    private static readonly AttentionShape Full = new(AttentionKind.Full, 8, 8, 64, 64);
+
+    /// <summary>
+    /// n_ctx 5,000 over 3 sequences with flash attention, default kv_unified, across the builds: cells per stream × streams.
+    /// </summary>
+    [Theory]
+    [InlineData(5912, 5120, 1)] // before PR #14363: one cache, padded to 256
+    [InlineData(6070, 5120, 1)] // PR #14363 without LLAMA_SET_ROWS=1: llama.cpp forces a unified cache
+    [InlineData(6071, 1792, 3)] // PR #14959: split by default, pad(⌈5,000 / 3⌉ = 1,667, 256) per stream
+    [InlineData(6868, 1667, 3)] // PR #16812: not padded, ⌈5,000 / 3⌉
+    [InlineData(6925, 1666, 3)] // PR #16736: ⌊5,000 / 3⌋
+    [InlineData(6975, 1792, 3)] // PR #17046: pad(⌊pad(5,000, 256) / 3⌋ = 1,706, 256)
+    public void Cells_SplitCache_FollowTheBuild(int build, long cells, int streams)
+    {
+        var version = new LlamaCppVersion(build);
+        Assert.Equal(cells, KvCacheFormulas.Cells(Full, 5000, 512, 3, flashAttention: true, swaFull: false, version));
+        Assert.Equal(streams, KvCacheFormulas.Streams(3, null, version));
+    }
+
+    [Fact]
+    public void Cells_KvUnified_KeepsOneBufferForAllSequences()
+    {
+        Assert.Equal(5120, KvCacheFormulas.Cells(Full, 5000, 512, 3, flashAttention: true, swaFull: false, LlamaCppVersion.Latest, kvUnified: true));
+        Assert.Equal(1, KvCacheFormulas.Streams(3, true, LlamaCppVersion.Latest));
+        // A sliding-window layer keeps the windows of all sequences in a unified cache, one per stream when split:
+        // pad(128 × 3 + 512, 256) = 1,024 against pad(128 + 512, 256) = 768 per stream.
+        Assert.Equal(1024, KvCacheFormulas.Cells(Sliding, 8192, 512, 3, flashAttention: true, swaFull: false, LlamaCppVersion.Latest, kvUnified: true));
+        Assert.Equal(768, KvCacheFormulas.Cells(Sliding, 8192, 512, 3, flashAttention: true, swaFull: false, LlamaCppVersion.Latest, kvUnified: false));
+    }
+
+    [Fact]
+    public void Cells_MoreSequencesThanCells_IsRefusedAsLlamaCppDoes()
+    {
+        var e = Assert.Throws<LlmMem.Estimates.EstimateException>(() =>
+            KvCacheFormulas.Cells(Full, 256, 512, 512, flashAttention: true, swaFull: false, LlamaCppVersion.Latest, kvUnified: false));
+        Assert.Contains("n_ctx_seq == 0", e.Message);
+    }
+
     /// <summary>DeepSeek-V3's attention (128 heads, K 192 = 128 + 64 rope, V 128, kv_lora_rank 512) per cached token and layer, f16.</summary>
     [Theory]
     [InlineData(5136, 128 * 192 * 2, 128 * 128 * 2)] // before PR #12801: per-head K and V, 80 KiB
