@@ -61,11 +61,31 @@ public class PlanCommandTests
         Assert.Single(json.RootElement.GetProperty("placed").EnumerateArray());
     }
 
+    [Fact]
+    public void EngineVersion_AppliesThatVersionsRules()
+    {
+        // Transformers before 4.45 computes the logits of every prompt position in the prefill, not only the last.
+        const string models = """
+            {"models": [
+              {"name": "old", "model": "qwen3-0.6b", "engine": "transformers", "engine_version": "4.40", "context": 4096, "batch": 8},
+              {"name": "new", "model": "qwen3-0.6b", "engine": "transformers", "context": 4096, "batch": 8}
+            ]}
+            """;
+        var (exit, output, error) = Plan(models, "--gpu", "h100", "--gpus", "2", "--format", "json");
+        Assert.True(exit == 0, error);
+        using var json = JsonDocument.Parse(output);
+        long Bytes(string name) => json.RootElement.GetProperty("placed").EnumerateArray().Single(p => p.GetProperty("model").GetString() == name).GetProperty("per_gpu_bytes").GetInt64();
+        // 8 × 4,096 positions × 151,936 vocabulary × (2 B bf16 + 4 B fp32 copy) more than the last position's.
+        Assert.True(Bytes("old") - Bytes("new") > 8L * 4095 * 151_936 * 4, $"{Bytes("old")} vs {Bytes("new")}");
+    }
+
     [Theory]
     [InlineData("""{"models": [{"model": "llama-3.1-8b", "colour": "red"}]}""", "unknown field")]
     [InlineData("""{"models": [{"engine": "vllm"}]}""", "no \"model\"")]
     [InlineData("""{"models": [""", "not valid JSON")]
     [InlineData("""{"models": [{"model": "llama-3.1-8b", "context": -5}]}""", "whole number")]
+    [InlineData("""{"models": [{"model": "llama-3.1-8b", "engine_version": "0.10.2"}]}""", "engine_version needs an \"engine\"")]
+    [InlineData("""{"models": [{"model": "llama-3.1-8b", "engine": "vllm", "engine_version": "newest"}]}""", "models[0].engine_version: Unknown vLLM version")]
     public void BadFiles_AreOneLineErrors(string json, string expected)
     {
         var (exit, _, error) = Plan(json, "--gpu", "h100");

@@ -26,7 +26,7 @@ public static class DeploymentFile
     public const int MaxModels = 256;
 
     private static readonly HashSet<string> Fields =
-        ["name", "model", "engine", "dtype", "quant", "context", "batch", "gpus", "gpu_memory_utilization", "kv_cache_dtype", "max_num_seqs"];
+        ["name", "model", "engine", "engine_version", "dtype", "quant", "context", "batch", "gpus", "gpu_memory_utilization", "kv_cache_dtype", "max_num_seqs"];
 
     /// <exception cref="ModelFormatException">The file cannot be read or holds something other than a deployment.</exception>
     public static IReadOnlyList<PlannedModel> Read(string path, Func<string, LlmMem.Models.ModelSpec> resolve)
@@ -113,9 +113,46 @@ public static class DeploymentFile
             : null;
         var gpus = (int?)Count("gpus", Parallelism.MaxGpus);
         Parallelism.TryCreate(gpus, null, gpus, null, out var parallel, out _);
+        var engine = Parsed<InferenceEngine>("engine", InferenceEngine.TryParse);
+        // engine_version reads as the engine's own versions do on the command line (--engine-version).
+        var versionText = Text("engine_version");
+        if (versionText is not null && engine is null)
+        {
+            throw new ModelFormatException(file, $"{where}.engine_version needs an \"engine\" (vllm, transformers or llamacpp).");
+        }
+
+        VllmVersion? vllmVersion = null;
+        LlamaCppVersion? llamaVersion = null;
+        (int Major, int Minor)? transformersVersion = null;
+        if (versionText is not null)
+        {
+            bool ok;
+            string error;
+            if (engine == InferenceEngine.Vllm)
+            {
+                ok = VllmVersion.TryParse(versionText, out var v, out error);
+                vllmVersion = ok ? v : null;
+            }
+            else if (engine == InferenceEngine.LlamaCpp)
+            {
+                ok = LlamaCppVersion.TryParse(versionText, out var l, out error);
+                llamaVersion = ok ? l : null;
+            }
+            else
+            {
+                ok = TransformersSettings.TryParseVersion(versionText, out var t, out error);
+                transformersVersion = ok ? t : null;
+            }
+
+            if (!ok)
+            {
+                throw new ModelFormatException(file, $"{where}.engine_version: {error}");
+            }
+        }
+
         var request = new InferenceRequest(
             resolve(modelText),
-            Parsed<InferenceEngine>("engine", InferenceEngine.TryParse),
+            engine,
             Parsed<DataType>("dtype", (string? t, out DataType v, out string e) => DataType.TryParse(t, out v, out e, DataType.Plain)),
             Parsed<WeightQuantization>("quant", WeightQuantization.TryParse),
             Count("context", 1L << 24),
@@ -126,7 +163,10 @@ public static class DeploymentFile
                 MaxNumSeqs: (int?)Count("max_num_seqs", 1 << 20),
                 KvCacheDtype: Text("kv_cache_dtype") is { } kv && !kv.Equals("auto", StringComparison.OrdinalIgnoreCase)
                     ? DataType.TryParse(kv, out var type, out var kvError, VllmSettings.KvCacheTypes) ? type : throw new ModelFormatException(file, $"{where}.kv_cache_dtype: {kvError}")
-                    : null));
+                    : null,
+                Version: vllmVersion),
+            LlamaCpp: llamaVersion is null ? null : new LlamaCppSettings(Version: llamaVersion),
+            Transformers: transformersVersion is null ? null : new TransformersSettings(Version: transformersVersion));
         return new PlannedModel(Text("name") ?? modelText, request);
     }
 

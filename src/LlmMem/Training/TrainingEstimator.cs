@@ -411,6 +411,13 @@ public static class TrainingEstimator
             // The figure a training run is most often compared with; PyTorch's caching allocator (c10/cuda/CUDACachingAllocator.cpp)
             // keeps freed blocks reserved, so max_memory_reserved and nvidia-smi read higher by an amount that depends on the
             // order of allocations, which llmem does not model.
+            if (request.Capacity is { UnifiedMemory: true })
+            {
+                warnings.Add(new("unified_memory",
+                    "Unified memory (Apple silicon, PyTorch's MPS): the capacity is the share of RAM macOS lets the GPU wire (about 75% by default; sysctl iogpu.wired_limit_mb raises it), and whatever is offloaded to the host comes out of the same RAM. No CUDA context is counted.",
+                    "gpu"));
+            }
+
             warnings.Add(new("allocated_not_reserved",
                 request.Capacity is null
                     ? "This is what PyTorch allocates at the peak (max_memory_allocated); its caching allocator reserves more (max_memory_reserved), and nvidia-smi adds the CUDA context to that (give --gpu to count the context)."
