@@ -166,7 +166,7 @@ internal sealed class TrainOptions
             AdapterDropout: Dropout(result.GetValue(loraDropout), "--lora-dropout"),
             FsdpSeparateEmbeddings: result.GetValue(fsdpShardEmbeddings),
             BaseType: result.GetValue(baseDtype) is { } baseText
-                ? DataType.TryParse(baseText, out var baseType, out var baseError, TrainingRequest.BaseTypes) ? baseType : throw new UsageException(baseError.Replace("dtype", "--base-dtype"))
+                ? DataType.TryParse(baseText, out var baseType, out var baseError, TrainingRequest.BaseTypes, "--base-dtype") ? baseType : throw new UsageException(baseError)
                 : null,
             OptimizerInBackward: result.GetValue(optimizerInBackward),
             Compiled: result.GetValue(compile),
@@ -174,7 +174,7 @@ internal sealed class TrainOptions
             VirtualStages: (int?)CommonOptions.ReadCount(result.GetValue(virtualStages), "--virtual-stages", 1024),
             BucketView: result.GetValue(bucketView),
             AdapterType: result.GetValue(adapterDtype) is { } adapterText
-                ? DataType.TryParse(adapterText, out var adapterType, out var adapterError, TrainingRequest.AdapterTypes) ? adapterType : throw new UsageException(adapterError.Replace("dtype", "--adapter-dtype"))
+                ? DataType.TryParse(adapterText, out var adapterType, out var adapterError, TrainingRequest.AdapterTypes, "--adapter-dtype") ? adapterType : throw new UsageException(adapterError)
                 : null,
             KbitPreparation: result.GetValue(kbitPrep)?.Trim().ToLowerInvariant() switch
             {

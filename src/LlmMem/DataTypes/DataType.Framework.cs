@@ -75,7 +75,8 @@ public sealed partial record DataType
     public static DataType? FromGgmlId(int id) => All.FirstOrDefault(t => t.GgmlId == id);
 
     /// <summary>Finds a type by name or alias among <paramref name="candidates"/> (all types by default).</summary>
-    public static bool TryParse(string? text, out DataType type, out string error, IReadOnlyList<DataType>? candidates = null)
+    /// <param name="what">What the error calls the value: "dtype", or the option that took it ("--adapter-dtype").</param>
+    public static bool TryParse(string? text, out DataType type, out string error, IReadOnlyList<DataType>? candidates = null, string what = "dtype")
     {
         candidates ??= All;
         var found = text is null ? null : candidates.FirstOrDefault(t => t.Matches(text));
@@ -87,7 +88,7 @@ public sealed partial record DataType
         }
 
         type = Fp32;
-        error = NameSuggestion.UnknownMessage("dtype", text ?? "", candidates.Select(t => t.Name).ToArray());
+        error = NameSuggestion.UnknownMessage(what, text ?? "", candidates.Select(t => t.Name).ToArray());
         return false;
     }
 }
