@@ -66,9 +66,10 @@ public static class LlamaCppValidator
             // All layers and the output on one device: the largest buffer a log prints is that device's.
             var shape = ShapeFromMeta(c);
             var ubatch = c.ContextLong("n_ubatch") ?? 512;
-            var cells = shape.Layers.Max(l => KvCacheFormulas.Cells(l.Attention, c.ContextLong("n_ctx") ?? 4096, ubatch, (int)(c.ContextLong("n_seq_max") ?? 1),
-                c.FlashAttention, c.SwaFull, version, c.KvUnified));
-            var estimate = LlamaCppComputeBuffer.Estimate(shape, cells, (int)heads, ubatch, c.FlashAttention, holdsOutput: true, version: version);
+            var perLayer = shape.Layers.Select(l => (l.Attention, Cells: KvCacheFormulas.Cells(l.Attention, c.ContextLong("n_ctx") ?? 4096, ubatch,
+                (int)(c.ContextLong("n_seq_max") ?? 1), c.FlashAttention, c.SwaFull, version, c.KvUnified))).ToList();
+            var estimate = LlamaCppComputeBuffer.Estimate(shape, perLayer.Max(l => l.Cells), (int)heads, ubatch, c.FlashAttention, holdsOutput: true,
+                version: version, slidingMaskCells: LlamaCppComputeBuffer.SlidingMaskCells(perLayer));
             comparisons.Add(new Comparison("compute_buffer", (long)Math.Round(compute * 1048576), estimate.Bytes.Bytes, 0.005 * 1048576));
         }
 

@@ -36,7 +36,7 @@ namespace LlmMem.Formulas;
 /// </list>
 /// <para>
 /// Not counted: the allocator's fragmentation (a tensor that fits no free block goes past the end, so the real peak can
-/// exceed the live sum), a second mask for sliding-window layers, small inputs (positions, token ids, output ids), and
+/// exceed the live sum), small inputs (positions, token ids, output ids), and
 /// backend scratch. docs/accuracy.md reports the error per case.
 /// </para>
 /// </summary>
@@ -57,15 +57,18 @@ public static class LlamaCppComputeBuffer
     /// <param name="holdsOutput">The device holds the output layer.</param>
     /// <param name="layers">The layers the device holds; all of the model's when null, none when <paramref name="heads"/> is 0.</param>
     /// <param name="version">The llama.cpp build (the feed-forward product's allocation changed in b5776); the latest when null.</param>
+    /// <param name="slidingMaskCells">Cells of the sliding-window layers' own mask when the device holds both kinds of layer
+    /// (src/llama-graph.cpp build_attn_inp_kv_iswa builds a mask for each cache, both graph inputs); 0 otherwise.</param>
     public static Phases Compute(ModelShape shape, long kvCells, int heads, long ubatch, bool flashAttention, bool holdsOutput,
-        IReadOnlyList<LayerShape>? layers = null, LlamaCppVersion? version = null)
+        IReadOnlyList<LayerShape>? layers = null, LlamaCppVersion? version = null, long slidingMaskCells = 0)
     {
         layers = heads == 0 ? [] : layers ?? shape.Layers;
         var product = (version ?? LlamaCppVersion.Latest).FfnProductIsNewTensor;
         var embd = shape.HiddenSize;
         long Bytes(long floatsPerToken) => checked(floatsPerToken * ubatch * 4);
 
-        var mask = layers.Count == 0 ? 0 : checked(kvCells * ubatch * (flashAttention ? 2 : 4));
+        // build_attn_inp_kq_mask: n_kv × n_tokens, F16 with flash attention, else F32.
+        var mask = layers.Count == 0 ? 0 : checked((kvCells + slidingMaskCells) * ubatch * (flashAttention ? 2 : 4));
         long attention = 0, feedForward = 0;
         foreach (var layer in layers)
         {
@@ -80,9 +83,9 @@ public static class LlamaCppComputeBuffer
     }
 
     public static Term Estimate(ModelShape shape, long kvCells, int heads, long ubatch, bool flashAttention, bool holdsOutput,
-        IReadOnlyList<LayerShape>? layers = null, LlamaCppVersion? version = null)
+        IReadOnlyList<LayerShape>? layers = null, LlamaCppVersion? version = null, long slidingMaskCells = 0)
     {
-        var p = Compute(shape, kvCells, heads, ubatch, flashAttention, holdsOutput, layers, version);
+        var p = Compute(shape, kvCells, heads, ubatch, flashAttention, holdsOutput, layers, version, slidingMaskCells);
         var product = (version ?? LlamaCppVersion.Latest).FfnProductIsNewTensor;
         return new Term(TermId.ComputeBuffer, "Compute buffer (largest live set)", ByteSize.FromBytes(p.Peak),
             "llama.cpp ggml-alloc peak: the largest of the attention step (residual, Q, scores or flash output, KQV, KQ mask), the feed-forward step (residual, normed input, gate, up, activation product; MoE: × experts used, router) and the output step (logits, last hidden state); fragmentation not counted",
@@ -92,9 +95,12 @@ public static class LlamaCppComputeBuffer
                 var parts = new List<string>();
                 if (p.Attention > 0)
                 {
+                    var maskCells = slidingMaskCells > 0
+                        ? $"({FormulaText.Count(kvCells)} + {FormulaText.Count(slidingMaskCells)} sliding-window) cells"
+                        : $"{FormulaText.Count(kvCells)} cells";
                     var mask = flashAttention
-                        ? $"F16 mask {FormulaText.Count(kvCells)} cells × {tokens} tokens × 2 B"
-                        : $"F32 mask {FormulaText.Count(kvCells)} cells × {tokens} tokens × 4 B";
+                        ? $"F16 mask {maskCells} × {tokens} tokens × 2 B"
+                        : $"F32 mask {maskCells} × {tokens} tokens × 4 B";
                     parts.Add(flashAttention
                         ? $"attention (flash): (residual + Q + output) × {tokens} tokens × 4 B = {ByteSize.FromBytes(p.Attention).Format()}, + {mask}"
                         : $"attention: (residual + {heads} heads × {FormulaText.Count(kvCells)} cells scores + max(Q, KQV)) × {tokens} tokens × 4 B = {ByteSize.FromBytes(p.Attention).Format()}, + {mask}");
@@ -109,6 +115,17 @@ public static class LlamaCppComputeBuffer
 
                 return $"max({string.Join("; ", parts)})";
             });
+    }
+
+    /// <summary>
+    /// The sliding-window mask's cells for <see cref="Compute"/>: the largest sliding layer's cells when the layers mix
+    /// sliding and full attention (two caches, two masks: build_attn_inp_kv_iswa), else 0 (one mask of the cells passed).
+    /// </summary>
+    public static long SlidingMaskCells(IEnumerable<(AttentionShape Attention, long Cells)> layers)
+    {
+        var list = layers.ToList();
+        var sliding = list.Where(l => l.Attention.Kind == AttentionKind.Sliding).ToList();
+        return sliding.Count > 0 && sliding.Count < list.Count ? sliding.Max(l => l.Cells) : 0;
     }
 
     /// <summary>

@@ -298,9 +298,10 @@ public static class InferenceEstimator
             }
 
             // One micro-batch attends the cells of one stream: with a split cache, n_ctx_seq (src/llama-kv-cache.cpp get_k views per stream).
-            var cells = layers.Select(l => KvCacheFormulas.Cells(l.Attention, context, ubatch, llama.Sequences ?? 1, flash, llama.SwaFull, version, llama.KvUnified)).DefaultIfEmpty(0).Max();
+            var perLayer = layers.Select(l => (l.Attention, Cells: KvCacheFormulas.Cells(l.Attention, context, ubatch, llama.Sequences ?? 1, flash, llama.SwaFull, version, llama.KvUnified))).ToList();
+            var cells = perLayer.Select(l => l.Cells).DefaultIfEmpty(0).Max();
             var heads = layers.Select(l => l.Attention.Heads).DefaultIfEmpty(0).Max();
-            return LlamaCppComputeBuffer.Estimate(shape, cells, heads, ubatch, flash, holdsOutput, layers, version);
+            return LlamaCppComputeBuffer.Estimate(shape, cells, heads, ubatch, flash, holdsOutput, layers, version, LlamaCppComputeBuffer.SlidingMaskCells(perLayer));
         }
 
         var hostCompute = Compute(i => !placement.OnGpu(i), !placement.OutputOnGpu);

@@ -84,4 +84,21 @@ public class LlamaCppComputeBufferTests
         Assert.Contains("feed-forward: (residual + max(normed + gate + up, gate + up + product)", text, StringComparison.Ordinal);
         Assert.Contains("output: (128,256 logits + 4,096 hidden)", text, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public void SlidingWindowLayers_AddTheirOwnMask_OnlyBesideFullLayers()
+    {
+        var full = new AttentionShape(AttentionKind.Full, 16, 8, 256, 256);
+        var sliding = full with { Kind = AttentionKind.Sliding, SlidingWindow = 4096 };
+        Assert.Equal(4608, LlamaCppComputeBuffer.SlidingMaskCells([(sliding, 4608), (full, 8192), (sliding, 4608)]));
+        Assert.Equal(0, LlamaCppComputeBuffer.SlidingMaskCells([(sliding, 4608), (sliding, 4608)])); // one cache, one mask
+        Assert.Equal(0, LlamaCppComputeBuffer.SlidingMaskCells([(full, 8192)]));
+
+        // Gemma-2-9B-like (hidden 3584, 16 heads of 256, intermediate 14336) with flash attention: F16 masks of
+        // (8,192 + 4,608) cells × 512 tokens × 2 B = 12.5 MiB beside the feed-forward step.
+        var shape = Shape(3584, 256000, 42, full, new MlpShape(true, 14336, false));
+        var p = LlamaCppComputeBuffer.Compute(shape, 8192, 16, UBatch, flashAttention: true, holdsOutput: false, slidingMaskCells: 4608);
+        Assert.Equal(13_107_200L, p.Mask);
+        Assert.Equal((3584L + 3 * 14336) * PerFloat + 13_107_200L, p.Peak);
+    }
 }
