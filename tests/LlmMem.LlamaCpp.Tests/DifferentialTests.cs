@@ -130,9 +130,10 @@ public class DifferentialTests(ITestOutputHelper output)
             var kept = LlamaCppLog.SumMiB(log, " CPU model");
             Assert.InRange(Term(TermId.Weights) - repack, kept - 0.006, kept + 0.006);
 
-            // The compute buffer is a heuristic (attention scores or output logits) that leaves out the feed-forward
-            // intermediates, which dominate in models this small: on these files it is 40–100% of llama.cpp's reservation.
-            Assert.InRange(Term(TermId.ComputeBuffer) / loggedCompute, 0.40, 1.05);
+            // The compute buffer is the largest live set of the attention, feed-forward and output steps, without the
+            // allocator's fragmentation: on these files, where the feed-forward step is the peak, it is 64–94% of llama.cpp's
+            // reservation (DeepSeek MLA lowest, whose absorbed projections are not modelled) and never above it.
+            Assert.InRange(Term(TermId.ComputeBuffer) / loggedCompute, 0.60, 1.00);
         }
         finally
         {

@@ -163,8 +163,11 @@ internal static class ValidateCommand
         md.AppendLine("model with the same geometry; the KV cache is rebuilt from the case's geometry and context settings, under the rules");
         md.AppendLine("of the llama.cpp build its version hint records (\"build = 3673\", \"b6100-b6150\": the lower bound), else the newest.");
         md.AppendLine("The output buffer is n_vocab (+ n_embd with --embedding, which Ollama's runner passes) fp32 values per sequence.");
-        md.AppendLine("The compute buffer is a heuristic (attention scores and mask, or the output logits, whichever is larger), compared with");
-        md.AppendLine("the largest compute buffer the log prints (the main device's).");
+        md.AppendLine("The compute buffer is the largest set of tensors alive together in llama.cpp's reserve graph: the attention step (residual,");
+        md.AppendLine("Q, scores or flash-attention output, KQV, the KQ mask), the feed-forward step (residual, normed input, gate, up and, from");
+        md.AppendLine("b5776, the activation product; for MoE per expert used, with the router logits) or the output step (logits and last hidden");
+        md.AppendLine("state), whichever is largest, without the allocator's fragmentation; it is compared with the largest compute buffer the log");
+        md.AppendLine("prints (the main device's).");
         md.AppendLine();
         md.AppendLine("vLLM cases are rebuilt end to end from the model, the GPU total the log prints, and the recorded options and version:");
         md.AppendLine("the KV pool compared is what llmem's own weights, activation, non-torch and CUDA-graph estimates leave of the budget, so their");

@@ -66,9 +66,10 @@ public static class LlamaCppValidator
             // All layers and the output on one device: the largest buffer a log prints is that device's.
             var shape = ShapeFromMeta(c);
             var ubatch = c.ContextLong("n_ubatch") ?? 512;
-            var cells = shape.Layers.Max(l => KvCacheFormulas.Cells(l.Attention, c.ContextLong("n_ctx") ?? 4096, ubatch, (int)(c.ContextLong("n_seq_max") ?? 1),
-                c.FlashAttention, c.SwaFull, version, c.KvUnified));
-            var estimate = LlamaCppComputeBuffer.Estimate(shape, cells, (int)heads, ubatch, c.FlashAttention, holdsOutput: true);
+            var perLayer = shape.Layers.Select(l => (l.Attention, Cells: KvCacheFormulas.Cells(l.Attention, c.ContextLong("n_ctx") ?? 4096, ubatch,
+                (int)(c.ContextLong("n_seq_max") ?? 1), c.FlashAttention, c.SwaFull, version, c.KvUnified))).ToList();
+            var estimate = LlamaCppComputeBuffer.Estimate(shape, perLayer.Max(l => l.Cells), (int)heads, ubatch, c.FlashAttention, holdsOutput: true,
+                version: version, slidingMaskCells: LlamaCppComputeBuffer.SlidingMaskCells(perLayer));
             comparisons.Add(new Comparison("compute_buffer", (long)Math.Round(compute * 1048576), estimate.Bytes.Bytes, 0.005 * 1048576));
         }
 
@@ -135,6 +136,14 @@ public static class LlamaCppValidator
         var dk = (int)c.MetaLong("n_embd_head_k")!.Value;
         var dv = (int)(c.MetaLong("n_embd_head_v") ?? dk);
         long? swa = c.MetaLong("n_swa") is > 0 and var w ? w : null;
+        var heads = (int)(c.MetaLong("n_head") ?? kvHeads);
+        // The feed-forward widths the compute buffer's feed-forward step needs (llama.cpp prints n_ff, n_expert,
+        // n_expert_used, n_ff_exp). Ungated MLPs: the architectures whose llm_build_* call build_ffn without a gate.
+        var ff = c.MetaLong("n_ff") ?? 0;
+        var gated = arch is not ("gptneox" or "gpt2" or "phi2" or "starcoder" or "bloom" or "falcon" or "mpt");
+        var mlp = c.MetaLong("n_expert") is > 0 and var experts && c.MetaLong("n_expert_used") is > 0 and var used
+            ? new MlpShape(gated, 0, false, new MoeShape((int)experts, (int)used, c.MetaLong("n_ff_exp") ?? ff))
+            : new MlpShape(gated, ff, false);
         var built = ImmutableArray.CreateBuilder<LayerShape>(layers);
         for (var i = 0; i < layers; i++)
         {
@@ -145,8 +154,8 @@ public static class LlamaCppValidator
                 "phi3" => true,
                 _ => false,
             };
-            var attention = new AttentionShape(slides ? AttentionKind.Sliding : AttentionKind.Full, kvHeads, kvHeads, dk, dv, slides ? swa : null);
-            built.Add(new LayerShape(attention, new MlpShape(true, 1, false), 2));
+            var attention = new AttentionShape(slides ? AttentionKind.Sliding : AttentionKind.Full, heads, kvHeads, dk, dv, slides ? swa : null);
+            built.Add(new LayerShape(attention, mlp, 2));
         }
 
         return new ModelShape(arch, c.MetaLong("n_embd") ?? 1, c.MetaLong("n_vocab") ?? 1, 0, false, NormShape.RmsNorm, new EmbeddingShape(),

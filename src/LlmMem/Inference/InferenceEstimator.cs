@@ -122,7 +122,7 @@ public static class InferenceEstimator
                 $"A bare parameter count gives the weights only: the KV cache for {SettingsBuilder.Thousands(context)} tokens × batch {SettingsBuilder.Thousands(batch)} and the activations need the model's architecture.",
                 "model")
             : kvModelled
-                ? new("heuristic_compute_buffer", "llama.cpp's compute buffer is a heuristic (attention scores or output logits, whichever is larger); see docs/accuracy.md for its error on real logs.", "engine")
+                ? new("heuristic_compute_buffer", "llama.cpp's compute buffer is estimated as the largest set of tensors alive together (attention, feed-forward or output step), without the allocator's fragmentation; see docs/accuracy.md for its error on real logs.", "engine")
                 : new("weights_only",
                     $"No engine named, so this is the weights alone: --engine transformers, vllm or llamacpp adds that engine's KV cache for {SettingsBuilder.Thousands(context)} tokens × batch {SettingsBuilder.Thousands(batch)}, its activations and buffers.",
                     "engine"));
@@ -298,9 +298,10 @@ public static class InferenceEstimator
             }
 
             // One micro-batch attends the cells of one stream: with a split cache, n_ctx_seq (src/llama-kv-cache.cpp get_k views per stream).
-            var cells = layers.Select(l => KvCacheFormulas.Cells(l.Attention, context, ubatch, llama.Sequences ?? 1, flash, llama.SwaFull, version, llama.KvUnified)).DefaultIfEmpty(0).Max();
+            var perLayer = layers.Select(l => (l.Attention, Cells: KvCacheFormulas.Cells(l.Attention, context, ubatch, llama.Sequences ?? 1, flash, llama.SwaFull, version, llama.KvUnified))).ToList();
+            var cells = perLayer.Select(l => l.Cells).DefaultIfEmpty(0).Max();
             var heads = layers.Select(l => l.Attention.Heads).DefaultIfEmpty(0).Max();
-            return LlamaCppComputeBuffer.Estimate(shape, cells, heads, ubatch, flash, holdsOutput);
+            return LlamaCppComputeBuffer.Estimate(shape, cells, heads, ubatch, flash, holdsOutput, layers, version, LlamaCppComputeBuffer.SlidingMaskCells(perLayer));
         }
 
         var hostCompute = Compute(i => !placement.OnGpu(i), !placement.OutputOnGpu);

@@ -71,6 +71,9 @@ public sealed partial record LlamaCppVersion(int Build)
     /// <summary>PR #14990 (b6049, "add --no-repack option"): <c>-nr</c> keeps weights out of the CPU's repacked buffer.</summary>
     public const int NoRepackOptionBuild = 6049;
 
+    /// <summary>PR #14158 (b5776, "ggml : implement REGLU/GEGLU/SWIGLU ops"): build_ffn and build_moe_ffn use GLU ops.</summary>
+    public const int GluOpsBuild = 5776;
+
     /// <summary>
     /// Whether the cache is one buffer for all sequences when the user does not say (-kvu / -no-kvu): before b6071
     /// (<see cref="SplitKvDefaultBuild"/>) it was; from b6071 llama-cli, llama-server given -np N and llama.h's defaults split
@@ -114,6 +117,12 @@ public sealed partial record LlamaCppVersion(int Build)
 
     /// <summary>The latent cache has no separate V (b7832 on); b5137–b7831 stored V = kv_lora_rank beside K.</summary>
     public bool MlaCachesV => Build < MlaWithoutVBuild;
+
+    /// <summary>
+    /// The gated feed-forward's activation product is a new tensor (b5776 on: ggml_swiglu_split/geglu_split, GLU ops that
+    /// ggml-alloc cannot run in place); before, silu/gelu and the multiply by up ran in place on the gate's output.
+    /// </summary>
+    public bool FfnProductIsNewTensor => Build >= GluOpsBuild;
 
     public override string ToString() => $"b{Build.ToString(CultureInfo.InvariantCulture)}";
 
