@@ -93,7 +93,6 @@ internal static class TrainCommand
     }
 
     /// <summary>DeepSpeed's largest layer: the module with the most parameters of its own (for LLMs, the embedding or the LM head).</summary>
-    private static long? LargestLayer(Models.ModelSpec model) => model.Shape is { } shape
-        ? Math.Max(checked(shape.VocabSize * shape.HiddenSize), LoraAdapters.Modules(shape).Max(m => checked(m.In * m.Out)))
-        : null;
+    private static long? LargestLayer(Models.ModelSpec model) =>
+        model.Shape is { } shape ? AccelerateEstimate.LargestLayerParameters(shape) : null;
 }

@@ -121,33 +121,14 @@ public static class DeploymentFile
             throw new ModelFormatException(file, $"{where}.engine_version needs an \"engine\" (vllm, transformers or llamacpp).");
         }
 
-        VllmVersion? vllmVersion = null;
-        LlamaCppVersion? llamaVersion = null;
+        var vllmVersion = engine == InferenceEngine.Vllm ? Parsed<VllmVersion>("engine_version", VllmVersion.TryParse) : null;
+        var llamaVersion = engine == InferenceEngine.LlamaCpp ? Parsed<LlamaCppVersion>("engine_version", LlamaCppVersion.TryParse) : null;
         (int Major, int Minor)? transformersVersion = null;
-        if (versionText is not null)
+        if (engine == InferenceEngine.Transformers && versionText is not null)
         {
-            bool ok;
-            string error;
-            if (engine == InferenceEngine.Vllm)
-            {
-                ok = VllmVersion.TryParse(versionText, out var v, out error);
-                vllmVersion = ok ? v : null;
-            }
-            else if (engine == InferenceEngine.LlamaCpp)
-            {
-                ok = LlamaCppVersion.TryParse(versionText, out var l, out error);
-                llamaVersion = ok ? l : null;
-            }
-            else
-            {
-                ok = TransformersSettings.TryParseVersion(versionText, out var t, out error);
-                transformersVersion = ok ? t : null;
-            }
-
-            if (!ok)
-            {
-                throw new ModelFormatException(file, $"{where}.engine_version: {error}");
-            }
+            transformersVersion = TransformersSettings.TryParseVersion(versionText, out var t, out var error)
+                ? t
+                : throw new ModelFormatException(file, $"{where}.engine_version: {error}");
         }
 
         var request = new InferenceRequest(

@@ -56,12 +56,21 @@ public static class TrainingEstimator
     /// (torch/distributed/fsdp/api.py, BackwardPrefetch); FSDP2's fully_shard prefetches one unit ahead the same way.
     /// QLoRA's base units gather in NF4 (bnb_4bit_quant_storage keeps the packed bytes).
     /// </summary>
-    private static Term GatheredLayer(ModelShape shape, TrainingRequest request, TrainingMethod method, TrainingPrecision precision)
+    /// <summary>
+    /// A decoder layer's matrices: attention, the dense MLP or the experts with their router weights (norms and shared
+    /// experts left out) — what ZeRO-3/FSDP gather as one unit, and what weighs a pipeline stage's layers.
+    /// </summary>
+    private static long DecoderLayerParameters(ModelShape shape, LayerShape l)
     {
         var h = shape.HiddenSize;
-        var largest = shape.Layers.Max(l => ParameterFormulas.Attention(h, l.Attention)
+        return ParameterFormulas.Attention(h, l.Attention)
             + (l.Mlp.IntermediateSize > 0 ? ParameterFormulas.Mlp(h, l.Mlp.IntermediateSize, l.Mlp.Gated, l.Mlp.Bias) : 0)
-            + (l.Mlp.Moe is { } m ? m.Experts * ParameterFormulas.Mlp(h, m.ExpertIntermediateSize, l.Mlp.Gated, m.ExpertBias) + m.Experts * h : 0));
+            + (l.Mlp.Moe is { } m ? m.Experts * ParameterFormulas.Mlp(h, m.ExpertIntermediateSize, l.Mlp.Gated, m.ExpertBias) + m.Experts * h : 0);
+    }
+
+    private static Term GatheredLayer(ModelShape shape, TrainingRequest request, TrainingMethod method, TrainingPrecision precision)
+    {
+        var largest = shape.Layers.Max(l => DecoderLayerParameters(shape, l));
         if (request.Fsdp && request.FsdpSeparateEmbeddings && request.Model.Breakdown is { } units)
         {
             // Embeddings and LM head wrapped on their own: a large vocabulary makes one of them the largest unit.
@@ -111,7 +120,7 @@ public static class TrainingEstimator
             return null;
         }
 
-        var largest = Math.Max(checked(shape.VocabSize * shape.HiddenSize), LoraAdapters.Modules(shape).Max(m => checked(m.In * m.Out)));
+        var largest = AccelerateEstimate.LargestLayerParameters(shape);
         var type = precision.Weights;
         return new Term(TermId.FrameworkOverhead, $"ZeRO-Offload gradient staging buffer ({type.Name})", type.SizeOf(largest),
             "DeepSpeed stage_1_and_2.py: temp_grad_buffer_for_gpu_offload / _for_cpu_offload, the largest parameter's elements",
@@ -144,9 +153,7 @@ public static class TrainingEstimator
     /// </summary>
     private static ImmutableArray<Term> StageStates(ImmutableArray<Term> states, ModelShape shape, ParameterBreakdown counts, TrainingMethod method, int stage, int stages)
     {
-        long LayerWeight(LayerShape l) => ParameterFormulas.Attention(shape.HiddenSize, l.Attention)
-            + (l.Mlp.IntermediateSize > 0 ? ParameterFormulas.Mlp(shape.HiddenSize, l.Mlp.IntermediateSize, l.Mlp.Gated, l.Mlp.Bias) : 0)
-            + (l.Mlp.Moe is { } m ? m.Experts * ParameterFormulas.Mlp(shape.HiddenSize, m.ExpertIntermediateSize, l.Mlp.Gated, m.ExpertBias) + m.Experts * shape.HiddenSize : 0);
+        long LayerWeight(LayerShape l) => DecoderLayerParameters(shape, l);
         var layers = TrainingActivations.StageLayers(shape, stages, stage);
         var all = shape.Layers.Sum(LayerWeight);
         var finalNorm = (long)shape.FinalNorms * shape.HiddenSize;
