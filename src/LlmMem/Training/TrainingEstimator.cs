@@ -151,7 +151,8 @@ public static class TrainingEstimator
     /// for the output layer (megatron/core/models/common/language_module: shared_embedding_or_output_weight). Adapters,
     /// their gradients and optimizer states live in the layers only.
     /// </summary>
-    private static ImmutableArray<Term> StageStates(ImmutableArray<Term> states, ModelShape shape, ParameterBreakdown counts, TrainingMethod method, int stage, int stages)
+    /// <param name="ddpBuckets">Plain DDP's copy of the gradients, which follows the gradients' share; null without it.</param>
+    private static ImmutableArray<Term> StageStates(ImmutableArray<Term> states, ModelShape shape, ParameterBreakdown counts, TrainingMethod method, int stage, int stages, Term? ddpBuckets)
     {
         long LayerWeight(LayerShape l) => DecoderLayerParameters(shape, l);
         var layers = TrainingActivations.StageLayers(shape, stages, stage);
@@ -169,7 +170,7 @@ public static class TrainingEstimator
         var adapters = method != TrainingMethod.Full;
         return [.. states.Select(t =>
         {
-            (Int128 Num, Int128 Den) share = t.Id == TermId.Weights || t.Id == TermId.ReferenceModel || (!adapters && (t.Id == TermId.Gradients || t.Id == TermId.MasterWeights || t.Id == TermId.OptimizerStates || t.Label.StartsWith("DDP", StringComparison.Ordinal)))
+            (Int128 Num, Int128 Den) share = t.Id == TermId.Weights || t.Id == TermId.ReferenceModel || (!adapters && (t.Id == TermId.Gradients || t.Id == TermId.MasterWeights || t.Id == TermId.OptimizerStates || ReferenceEquals(t, ddpBuckets)))
                 ? paramShare
                 : adapters && (t.Id == TermId.AdapterWeights || t.Id == TermId.Gradients || t.Id == TermId.OptimizerStates) ? layerShare
                 : whole;
@@ -310,9 +311,11 @@ public static class TrainingEstimator
         }
 
         // Plain DDP (several replicas, no sharding) keeps a second copy of the gradients in its all-reduce buckets.
+        Term? ddpBuckets = null;
         if (parallel.Replicas > 1 && request.Zero == 0 && !request.BucketView && terms.FirstOrDefault(t => t.Id == TermId.Gradients) is { } grads)
         {
-            terms.Add(TrainingStateFormulas.DdpBuckets(grads));
+            ddpBuckets = TrainingStateFormulas.DdpBuckets(grads);
+            terms.Add(ddpBuckets);
         }
 
         var ranks = request.HybridShard ? Math.Max(1, parallel.Replicas / parallel.Nodes) : parallel.Replicas;
@@ -363,7 +366,7 @@ public static class TrainingEstimator
                     activations = activations.Add(GatheredRoot(shaped, breakdown, request.UpcastsForKbit ? DataType.Fp32 : precision.Weights));
                 }
 
-                var states = stages > 1 && request.Model.Breakdown is { } counts ? StageStates(gpuTerms, shaped, counts, method, stage, stages) : gpuTerms;
+                var states = stages > 1 && request.Model.Breakdown is { } counts ? StageStates(gpuTerms, shaped, counts, method, stage, stages, ddpBuckets) : gpuTerms;
                 var (stageTerms, stagePeak, stageOther) = Peak(states, activations, request);
                 var total = stageTerms.Aggregate(ByteSize.Zero, (sum, t) => sum + t.Bytes);
                 if (peak is null || total > largest)
